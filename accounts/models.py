@@ -1,0 +1,321 @@
+"""Users, connections, applications, grants, sessions and log events."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import unicodedata
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def _random_alnum(length: int) -> str:
+    return "".join(secrets.choice(ALNUM) for _ in range(length))
+
+
+def new_connection_id() -> str:
+    return "con_" + _random_alnum(16)
+
+
+def new_client_id() -> str:
+    return _random_alnum(32)
+
+
+def new_user_id() -> str:
+    return "auth0|" + secrets.token_hex(12)
+
+
+def new_log_id() -> str:
+    # Auth0 log ids sort by time: a millisecond timestamp, then randomness.
+    return f"{int(timezone.now().timestamp() * 1000):015d}{secrets.token_hex(8)}"
+
+
+def email_key(email: str) -> str:
+    """The form emails are matched on: NFKC, case-folded, trimmed (Django CVE-2019-19844)."""
+    return unicodedata.normalize("NFKC", email).casefold().strip()
+
+
+class Strategy(models.TextChoices):
+    DATABASE = "auth0", "Database"
+    GOOGLE = "google-oauth2", "Google"
+    GITHUB = "github", "GitHub"
+    SAML = "samlp", "SAML"
+    AZURE_AD = "waad", "Microsoft Entra ID"
+    OIDC = "oidc", "OpenID Connect"
+
+
+SOCIAL_STRATEGIES = {Strategy.GOOGLE, Strategy.GITHUB}
+
+
+class PolicyLevel(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    FAIR = "fair", "Fair"
+    GOOD = "good", "Good"
+    EXCELLENT = "excellent", "Excellent"
+
+
+class Connection(models.Model):
+    id = models.CharField(primary_key=True, max_length=20, default=new_connection_id)
+    name = models.CharField(max_length=128, unique=True)
+    display_name = models.CharField(max_length=128, blank=True)
+    strategy = models.CharField(max_length=32, choices=Strategy.choices, default=Strategy.DATABASE)
+    password_policy = models.CharField(
+        max_length=16, choices=PolicyLevel.choices, default=PolicyLevel.GOOD
+    )
+    min_length = models.PositiveSmallIntegerField(null=True, blank=True)
+    history_enable = models.BooleanField(default=False)
+    history_size = models.PositiveSmallIntegerField(default=5)
+    no_personal_info = models.BooleanField(default=False)
+    dictionary_enable = models.BooleanField(default=False)
+    dictionary = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_database(self) -> bool:
+        return self.strategy == Strategy.DATABASE
+
+    @property
+    def is_social(self) -> bool:
+        return self.strategy in SOCIAL_STRATEGIES
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(
+        self, email: str, password: str | None = None, *, connection: Connection, **extra: Any
+    ) -> User:
+        """Create a user without a policy check (for seeding and imports; services check)."""
+        user = self.model(email=email, connection=connection, **extra)
+        if password and connection.is_database:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        from accounts.selectors import connection_default
+
+        extra.setdefault("is_staff", True)
+        extra.setdefault("staff_role", StaffRole.ADMINISTRATOR)
+        extra.setdefault("is_superuser", True)
+        connection = extra.pop("connection", None) or connection_default()
+        return self.create_user(email, password, connection=connection, **extra)
+
+
+class StaffRole(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class User(AbstractBaseUser):
+    user_id = models.CharField(max_length=128, unique=True, default=new_user_id)
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="users")
+    email = models.CharField(max_length=254)
+    email_key = models.CharField(max_length=254, editable=False)
+    email_verified = models.BooleanField(default=False)
+    username = models.CharField(max_length=128, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    nickname = models.CharField(max_length=150, blank=True)
+    picture = models.URLField(max_length=500, blank=True)
+    user_metadata = models.JSONField(default=dict, blank=True)
+    app_metadata = models.JSONField(default=dict, blank=True)
+    locale = models.CharField(max_length=16, blank=True)
+    blocked = models.BooleanField(default=False)
+    last_password_reset = models.DateTimeField(null=True, blank=True)
+    logins_count = models.PositiveIntegerField(default=0)
+    last_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Bumped whenever every session and token of the user must end; part of the session hash.
+    security_stamp = models.CharField(max_length=32, default=secrets.token_hex)
+    is_staff = models.BooleanField(default=False)
+    is_superuser = models.BooleanField(default=False)
+    staff_role = models.CharField(
+        max_length=16, choices=StaffRole.choices, default=StaffRole.VIEWER
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "user_id"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "email_key"], name="user_email_per_conn")
+        ]
+        indexes = [
+            models.Index(fields=["email_key", "id"], name="user_email_key_idx"),
+            models.Index(fields=["name"], name="user_name_idx"),
+            models.Index(fields=["connection", "email_key", "id"], name="user_conn_email_idx"),
+            models.Index(fields=["-created_at", "-id"], name="user_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return not self.blocked
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_staff and (self.is_superuser or self.staff_role == StaffRole.ADMINISTRATOR)
+
+    def get_session_auth_hash(self) -> str:
+        """Sessions die with a new password or a new security stamp (force sign-in)."""
+        return salted_hmac(
+            "rekey.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_administrator
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_administrator
+
+
+class PasswordHistory(models.Model):
+    """Earlier password hashes, for the connection's password_history rule."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="pwhistory_user_idx")]
+
+
+class UserSession(models.Model):
+    """A browser session of a user, so they can be listed and ended."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="usersession_user_idx")]
+
+
+class AppType(models.TextChoices):
+    SPA = "spa", "Single page application"
+    REGULAR_WEB = "regular_web", "Regular web application"
+    NATIVE = "native", "Native"
+    M2M = "non_interactive", "Machine to machine"
+
+
+class Application(models.Model):
+    client_id = models.CharField(primary_key=True, max_length=32, default=new_client_id)
+    name = models.CharField(max_length=128)
+    app_type = models.CharField(max_length=32, choices=AppType.choices, default=AppType.SPA)
+    # SHA-256 of a 256-bit random secret: a fast hash is enough for a secret of that entropy.
+    client_secret_hash = models.CharField(max_length=64, blank=True)
+    allowed_origins = models.JSONField(default=list, blank=True)
+    default_login_route = models.URLField(max_length=500, blank=True)
+    enabled_connections = models.ManyToManyField(
+        Connection, related_name="applications", blank=True
+    )
+    language = models.CharField(max_length=16, blank=True)
+    grant_types = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientGrant(models.Model):
+    """Scopes an application may ask for on an audience (the Management API)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="grants")
+    audience = models.CharField(max_length=255)
+    scopes = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "audience"], name="grant_per_audience")
+        ]
+
+
+class LogType(models.TextChoices):
+    """Auth0's log event type codes (fcpn is Auth0's phone change, not ours)."""
+
+    SUCCESS_LOGIN = "s", "Success Login"
+    FAILED_LOGIN = "f", "Failed Login"
+    SUCCESS_CHANGE_PASSWORD_REQUEST = "scpr", "Success Change Password Request"
+    FAILED_CHANGE_PASSWORD_REQUEST = "fcpr", "Failed Change Password Request"
+    SUCCESS_CHANGE_PASSWORD = "scp", "Success Change Password"
+    FAILED_CHANGE_PASSWORD = "fcp", "Failed Change Password"
+    FAILED_POST_CHANGE_PASSWORD_HOOK = "fcph", "Failed Post Change Password Hook"
+    FAILED_NOTIFICATION = "fn", "Failed Sending Notification"
+    SUCCESS_API_OPERATION = "sapi", "Success API Operation"
+    API_LIMIT = "api_limit", "Rate Limit On API"
+    SUCCESS_TOKEN_EXCHANGE = "seccft", "Success Exchange (Client Credentials)"
+    FAILED_TOKEN_EXCHANGE = "feccft", "Failed Exchange (Client Credentials)"
+    SUCCESS_LOGOUT = "slo", "Success Logout"
+    LIMIT_MU = "limit_mu", "Blocked IP Address"
+    FORCED_SIGN_IN = "ssr", "Sessions Revoked"
+
+
+class LogEvent(models.Model):
+    log_id = models.CharField(max_length=40, unique=True, default=new_log_id)
+    type = models.CharField(max_length=16, choices=LogType.choices)
+    date = models.DateTimeField(default=timezone.now)
+    description = models.CharField(max_length=500, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="log_events"
+    )
+    user_id_text = models.CharField(max_length=128, blank=True)
+    user_name = models.CharField(max_length=254, blank=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    client_id = models.CharField(max_length=32, blank=True)
+    client_name = models.CharField(max_length=128, blank=True)
+    connection = models.CharField(max_length=128, blank=True)
+    connection_id = models.CharField(max_length=20, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["-date", "-id"], name="log_date_idx"),
+            models.Index(fields=["user", "-date"], name="log_user_idx"),
+            models.Index(fields=["type", "-date"], name="log_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.date:%Y-%m-%d %H:%M:%S}"

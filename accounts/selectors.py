@@ -1,0 +1,46 @@
+"""Reads on users, connections and applications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from accounts.models import Application, Connection, User, email_key
+
+
+def connection_default() -> Connection:
+    return Connection.objects.get(name=settings.REKEY_DEFAULT_CONNECTION)
+
+
+def connection_by_name(name: str) -> Connection | None:
+    return Connection.objects.filter(name=name).first()
+
+
+def application_by_client_id(client_id: str) -> Application | None:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+        return None
+    return Application.objects.filter(client_id=client_id).first()
+
+
+def user_by_email(*, connection: Connection, email: str) -> User | None:
+    """The user of a connection whose email matches, compared in a Unicode-safe way."""
+    return (
+        User.objects.select_related("connection")
+        .filter(connection=connection, email_key=email_key(email))
+        .first()
+    )
+
+
+def users_by_email(email: str) -> QuerySet[User]:
+    return User.objects.select_related("connection").filter(email_key=email_key(email))
+
+
+def user_lookup(identifier: str, *, connection_name: str | None = None) -> list[User]:
+    """Users named by a ``user_id`` or an email (optionally in one connection)."""
+    qs = User.objects.select_related("connection")
+    if "|" in identifier and "@" not in identifier.split("|", 1)[0]:
+        return list(qs.filter(user_id=identifier))
+    qs = qs.filter(email_key=email_key(identifier))
+    if connection_name:
+        qs = qs.filter(connection__name=connection_name)
+    return list(qs)

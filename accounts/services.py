@@ -1,0 +1,299 @@
+"""Writes on users, connections and applications.
+
+``password_set`` is THE password service: the reset page, the Management API, the dashboard and
+the commands all change passwords through it, and nothing else calls ``user.set_password``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.dispatch import Signal
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accounts.events import log_event
+from accounts.models import (
+    Application,
+    Connection,
+    LogType,
+    PasswordHistory,
+    User,
+    UserSession,
+)
+from accounts.policy import RuleFailure, policy_check
+
+logger = logging.getLogger(__name__)
+
+# Sent inside the transaction of every password change; receivers: tickets (revoke outstanding).
+password_changed = Signal()  # kwargs: user, door
+# Sent when every session and token of a user ends (force sign-in, password change).
+sessions_ended = Signal()  # kwargs: user
+
+
+class Door(StrEnum):
+    """Where a password change came from."""
+
+    RESET = "reset"
+    API = "api"
+    DASHBOARD = "dashboard"
+    COMMAND = "command"
+    IMPORT = "import"
+
+
+class PasswordChangeError(Exception):
+    """A password change refused; ``code`` is stable, ``message`` is for people."""
+
+    code = "password_change_refused"
+
+    def __init__(self, message: str, failures: Iterable[RuleFailure] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.failures = list(failures)
+
+
+class PasswordPolicyError(PasswordChangeError):
+    code = "password_strength_error"
+
+
+class PasswordNotSupported(PasswordChangeError):
+    """The user's connection holds no passwords (social or enterprise)."""
+
+    code = "password_not_supported"
+
+
+class DirectSetDisabled(PasswordChangeError):
+    """REKEY_ALLOW_DIRECT_PASSWORD_SET is off: only the user may set a password, by reset."""
+
+    code = "direct_password_set_disabled"
+
+
+def password_change_allowed(user: User) -> str | None:
+    """Why the user's password cannot be changed, or None when it can."""
+    if not user.connection.is_database:
+        return (
+            f"{user.email} signs in with the {user.connection.name} connection "
+            f"({user.connection.get_strategy_display()}); its password is not kept here."
+        )
+    return None
+
+
+def password_set(
+    *,
+    user: User,
+    password: str,
+    door: Door,
+    actor: User | None = None,
+    application: Application | None = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Set a user's password through the connection's policy, with log, session end and hook."""
+    log_details = {"door": str(door), **(details or {})}
+    if reason:
+        log_details["reason"] = reason[:500]
+
+    def refuse(error: PasswordChangeError) -> None:
+        log_event(
+            type=LogType.FAILED_CHANGE_PASSWORD,
+            description=error.message,
+            user=user,
+            actor=actor,
+            application=application,
+            request=request,
+            details={**log_details, "rules": [f.code for f in error.failures]},
+        )
+        raise error
+
+    if door not in {Door.RESET} and not settings.REKEY_ALLOW_DIRECT_PASSWORD_SET:
+        refuse(
+            DirectSetDisabled(
+                "Setting a password directly is turned off; send a password reset email instead."
+            )
+        )
+    if why := password_change_allowed(user):
+        refuse(PasswordNotSupported(why))
+    failures = policy_check(user.connection, password, user)
+    if failures:
+        refuse(PasswordPolicyError("PasswordStrengthError: Password is too weak", failures))
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.has_usable_password():
+            PasswordHistory.objects.create(user=locked, password=locked.password)
+            _history_trim(locked)
+        now = timezone.now()
+        user.password = make_password(password)
+        user.last_password_reset = now
+        user.security_stamp = secrets.token_hex(16)
+        user.save(update_fields=["password", "last_password_reset", "security_stamp", "updated_at"])
+        _sessions_delete(user)
+        log_event(
+            type=LogType.SUCCESS_CHANGE_PASSWORD,
+            description="Changed password",
+            user=user,
+            actor=actor,
+            application=application,
+            request=request,
+            details=log_details,
+        )
+        password_changed.send(sender=User, user=user, door=door)
+        sessions_ended.send(sender=User, user=user)
+        transaction.on_commit(lambda: _post_change_hooks_run(user=user, door=door))
+
+
+def _history_trim(user: User) -> None:
+    keep = settings.REKEY_PASSWORD_HISTORY_MAX
+    stale = list(
+        PasswordHistory.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)[keep:]
+    )
+    if stale:
+        PasswordHistory.objects.filter(id__in=stale).delete()
+
+
+def _post_change_hooks_run(*, user: User, door: Door) -> None:
+    for path in settings.REKEY_POST_CHANGE_HOOKS:
+        try:
+            hook: Callable[..., Any] = import_string(path)
+            hook(user=user, door=door)
+        except Exception as exc:
+            logger.exception("post-change hook %s failed for user pk=%s", path, user.pk)
+            log_event(
+                type=LogType.FAILED_POST_CHANGE_PASSWORD_HOOK,
+                description=f"Post change password hook failed: {type(exc).__name__}",
+                user=user,
+                details={"hook": path},
+            )
+
+
+def _sessions_delete(user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def sessions_expire(
+    *,
+    user: User,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    application: Application | None = None,
+    reason: str = "",
+) -> int:
+    """End every session and token of the user (force sign-in); returns how many sessions."""
+    with transaction.atomic():
+        user.security_stamp = secrets.token_hex(16)
+        user.save(update_fields=["security_stamp", "updated_at"])
+        count = _sessions_delete(user)
+        details: dict[str, Any] = {"sessions": count}
+        if reason:
+            details["reason"] = reason[:500]
+        log_event(
+            type=LogType.FORCED_SIGN_IN,
+            description="All sessions and tokens revoked",
+            user=user,
+            actor=actor,
+            application=application,
+            request=request,
+            details=details,
+        )
+        sessions_ended.send(sender=User, user=user)
+    return count
+
+
+def session_record(*, user: User, request: HttpRequest) -> None:
+    """Remember a new login session so it can be listed and ended."""
+    key = request.session.session_key
+    if not key:
+        return
+    UserSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip": request.META.get("REMOTE_ADDR") or None,
+            "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:512],
+        },
+    )
+
+
+def login_record(*, user: User, request: HttpRequest, application: Application | None) -> None:
+    """Count a successful login and log ``s``."""
+    User.objects.filter(pk=user.pk).update(
+        logins_count=user.logins_count + 1,
+        last_login=timezone.now(),
+        last_ip=request.META.get("REMOTE_ADDR") or None,
+    )
+    log_event(
+        type=LogType.SUCCESS_LOGIN,
+        description="Successful login",
+        user=user,
+        application=application,
+        request=request,
+    )
+
+
+def user_block_set(
+    *,
+    user: User,
+    blocked: bool,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    application: Application | None = None,
+    reason: str = "",
+) -> None:
+    """Block or unblock a user; blocking also ends their sessions."""
+    with transaction.atomic():
+        user.blocked = blocked
+        user.save(update_fields=["blocked", "updated_at"])
+        details: dict[str, Any] = {"blocked": blocked}
+        if reason:
+            details["reason"] = reason[:500]
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Block user" if blocked else "Unblock user",
+            user=user,
+            actor=actor,
+            application=application,
+            request=request,
+            details=details,
+        )
+    if blocked:
+        sessions_expire(user=user, actor=actor, request=request, application=application)
+
+
+def client_secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def application_secret_rotate(*, application: Application) -> str:
+    """Give the application a new client secret; returns it (shown once, stored hashed)."""
+    secret = secrets.token_urlsafe(48)
+    application.client_secret_hash = client_secret_hash(secret)
+    application.save(update_fields=["client_secret_hash", "updated_at"])
+    return secret
+
+
+def application_secret_check(*, application: Application, secret: str) -> bool:
+    """Constant-time comparison of a presented client secret with the stored hash."""
+    if not application.client_secret_hash:
+        return False
+    return secrets.compare_digest(client_secret_hash(secret), application.client_secret_hash)
+
+
+def connection_create(*, name: str, strategy: str, **policy: Any) -> Connection:
+    """Create a connection."""
+    return Connection.objects.create(name=name, strategy=strategy, **policy)

@@ -1,0 +1,325 @@
+"""Rekey settings: everything comes from the environment, with the embedded one-machine defaults.
+
+Every name here is documented in the README's "Configuration" section; a setting the code never
+reads does not belong here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("REKEY_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+TESTING = "pytest" in sys.modules or os.environ.get("REKEY_TESTING") == "1"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'rekey.sqlite3'}"
+IS_SQLITE = DATABASE_URL.startswith("sqlite")
+PRODUCTION = not DEBUG and not IS_SQLITE
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (DEBUG off with a non-SQLite DATABASE_URL): "
+            "every server behind the load balancer needs the same one."
+        )
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        # Created once, readable by its owner only.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+if PRODUCTION and not os.environ.get("PUBLIC_URL"):
+    raise ImproperlyConfigured(
+        "PUBLIC_URL must be set in production: it is the only base of links in emails and "
+        "tickets, and the issuer of API tokens."
+    )
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "") or [PUBLIC_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "anymail",
+    "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
+    "tickets",
+    "emails",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if IS_SQLITE else 60)
+if IS_SQLITE:
+    # WAL lets the web server and the worker share the file; IMMEDIATE transactions make a
+    # writer take the lock up front, so single-use UPDATEs never fail half-way.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+if test_db_name := os.environ.get("REKEY_TEST_DB_NAME"):
+    # Lets two test runs share one PostgreSQL server without clobbering each other.
+    _db["TEST"] = {"NAME": test_db_name}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, rate limits ---------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("REKEY_CACHE_PREFIX", "rekey"),
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PUBLIC_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 60 * 60 * 8
+
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# One rule per action: "N/PERIOD/KEY[~BURST]". PERIOD is s, m, h or d (optionally with a count,
+# e.g. 10m). KEY is ip, key (the account or email) or ip_key. BURST defaults to N. The rules are
+# a generic cell rate algorithm: up to BURST at once, then one every PERIOD/N.
+REKEY_RATELIMITS: dict[str, str] = {
+    "login": "30/m/ip,10/m/key",
+    # Auth0: per IP, and per IP + email "burst 10, then 1 a minute" (silent).
+    "change_password": "60/m/ip",
+    "change_password_email": "1/m/ip_key~10",
+    "reset_set": "30/m/ip",
+    "oauth_token": "60/m/ip",
+    "management_api": "50/s/key~100",
+}
+for _action, _rule in list(REKEY_RATELIMITS.items()):
+    if _override := os.environ.get(f"REKEY_RATELIMIT_{_action.upper()}"):
+        REKEY_RATELIMITS[_action] = _override
+
+# --- Passwords ----------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.ConnectionBackend"]
+LOGIN_URL = "/u/login"
+LOGIN_REDIRECT_URL = "/u/login"
+
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# OWASP's Argon2id profile (m=19 MiB, t=2, p=1). Raise memory_cost (KiB) or time_cost here;
+# existing hashes are upgraded on each user's next login.
+REKEY_ARGON2 = {
+    "time_cost": int(os.environ.get("REKEY_ARGON2_TIME_COST", 2)),
+    "memory_cost": int(os.environ.get("REKEY_ARGON2_MEMORY_COST", 19456)),
+    "parallelism": int(os.environ.get("REKEY_ARGON2_PARALLELISM", 1)),
+}
+# No silent truncation: longer passwords are refused, shorter limits are never allowed below 64.
+REKEY_PASSWORD_MAX_LENGTH = max(64, int(os.environ.get("REKEY_PASSWORD_MAX_LENGTH", 256)))
+REKEY_PASSWORD_HISTORY_MAX = 24
+# ASVS 5.0 6.4.6: organisations may forbid anyone but the user setting a password.
+REKEY_ALLOW_DIRECT_PASSWORD_SET = env_bool("REKEY_ALLOW_DIRECT_PASSWORD_SET", True)
+# Dotted paths of callables(user=..., door=...) run after a password change commits; a failure
+# is logged as "fcph" and never undoes the change.
+REKEY_POST_CHANGE_HOOKS = env_list("REKEY_POST_CHANGE_HOOKS", "")
+# Staff must re-enter their password before Danger Zone actions after this many seconds.
+REKEY_REAUTH_SECONDS = 600
+REKEY_REQUIRE_STAFF_OTP = env_bool("REKEY_REQUIRE_STAFF_OTP", False)
+REKEY_DEFAULT_CONNECTION = "Username-Password-Authentication"
+
+# --- Tokens -------------------------------------------------------------------------------
+REKEY_JWT_PRIVATE_KEY_PATH = Path(
+    os.environ.get("REKEY_JWT_PRIVATE_KEY_PATH", VAR_DIR / "jwt_signing_key.pem")
+)
+REKEY_JWT_PREVIOUS_KEY_PATHS = env_list("REKEY_JWT_PREVIOUS_KEY_PATHS", "")
+REKEY_ACCESS_TOKEN_LIFETIME = int(os.environ.get("REKEY_ACCESS_TOKEN_LIFETIME", 86400))
+REKEY_TICKET_RETENTION_DAYS = int(os.environ.get("REKEY_TICKET_RETENTION_DAYS", 30))
+
+# --- Email --------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "emails.backends.LocalInboxBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rekey <no-reply@localhost>")
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_")
+}
+REKEY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("REKEY_EMAIL_MAX_ATTEMPTS", 5))
+# Seconds before retry n (1-based); the last value repeats.
+REKEY_EMAIL_BACKOFF = [5, 30, 120, 600, 1800]
+REKEY_LOCAL_INBOX_ECHO = env_bool("REKEY_LOCAL_INBOX_ECHO", not TESTING)
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
+# --- API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rekey Management API",
+    "DESCRIPTION": "Auth0-compatible Management API v2 for users, passwords and tickets.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v2",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_URLS_REGEX = r"^/(dbconnections|oauth)/.*$"
+# Origins are checked per request against the application's allowed origins (no restart).
+CORS_ALLOW_CREDENTIALS = False
+
+# --- Security headers ---------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+if PUBLIC_URL.startswith("https://"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
+
+# --- I18n, static -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if TESTING:
+    STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+
+# --- Logging: never the address, the password or the token -------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests needing PostgreSQL, Redis or a browser are marked and skipped
+unless the thing is there; CI sets REKEY_REQUIRE_SERVICES=1 so that a skip becomes a failure."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.factories import ConnectionFactory, UserFactory
+
+REQUIRE = os.environ.get("REKEY_REQUIRE_SERVICES") == "1"
+
+
+def _need(condition: bool, why: str) -> None:
+    if condition:
+        return
+    if REQUIRE:
+        pytest.fail(f"required by CI but missing: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings):
+    # Real Argon2id, with small parameters so the suite stays quick; the hasher reads them
+    # at call time, so a test can raise them to check upgrades.
+    settings.REKEY_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def postgres():
+    _need(django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+          "needs DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def redis():
+    _need(bool(django_settings.REDIS_URL), "needs REDIS_URL=redis://...")
+
+
+@pytest.fixture
+def chromium_path():
+    path = os.environ.get("REKEY_CHROMIUM", "/usr/bin/chromium")
+    _need(os.path.exists(path), f"needs Chromium at {path}")
+    return path
+
+
+@pytest.fixture
+def connection(db):
+    return ConnectionFactory()
+
+
+@pytest.fixture
+def user(connection):
+    return UserFactory(connection=connection)

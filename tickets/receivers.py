@@ -1,0 +1,1 @@
+"""Tickets listen to accounts: any password change revokes the user's outstanding tickets."""
