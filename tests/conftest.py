@@ -1,5 +1,6 @@
 """Shared fixtures. Tests needing PostgreSQL, Redis or a browser are marked and skipped
-unless the thing is there; CI sets REKEY_REQUIRE_SERVICES=1 so that a skip becomes a failure."""
+unless the thing is there. CI names what must be there in REKEY_REQUIRE_SERVICES (a comma list of
+browser, postgres, redis, or "all"), so that a skip of those becomes a failure."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from django.conf import settings as django_settings
 
 from tests.factories import ConnectionFactory, UserFactory
 
-REQUIRE = os.environ.get("REKEY_REQUIRE_SERVICES") == "1"
+REQUIRED = {s.strip() for s in os.environ.get("REKEY_REQUIRE_SERVICES", "").split(",")}
 
 
-def _need(condition: bool, why: str) -> None:
+def _need(condition: bool, why: str, service: str) -> None:
     if condition:
         return
-    if REQUIRE:
+    if service in REQUIRED or "all" in REQUIRED:
         pytest.fail(f"required by CI but missing: {why}")
     pytest.skip(why)
 
@@ -35,18 +36,18 @@ def _fast_hashing_and_clean_cache(settings):
 @pytest.fixture
 def postgres():
     _need(django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-          "needs DATABASE_URL=postgres://...")
+          "needs DATABASE_URL=postgres://...", "postgres")
 
 
 @pytest.fixture
 def redis():
-    _need(bool(django_settings.REDIS_URL), "needs REDIS_URL=redis://...")
+    _need(bool(django_settings.REDIS_URL), "needs REDIS_URL=redis://...", "redis")
 
 
 @pytest.fixture
 def chromium_path():
     path = os.environ.get("REKEY_CHROMIUM", "/usr/bin/chromium")
-    _need(os.path.exists(path), f"needs Chromium at {path}")
+    _need(os.path.exists(path), f"needs Chromium at {path}", "browser")
     return path
 
 
