@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 from accounts.events import log_event
 from accounts.models import (
     Application,
+    ClientGrant,
     Connection,
     LogType,
     PasswordHistory,
@@ -297,3 +298,127 @@ def application_secret_check(*, application: Application, secret: str) -> bool:
 def connection_create(*, name: str, strategy: str, **policy: Any) -> Connection:
     """Create a connection."""
     return Connection.objects.create(name=name, strategy=strategy, **policy)
+
+
+# --- Appended by the dashboard: staff edits of connections and applications ----------------
+
+
+def connection_policy_update(
+    *,
+    connection: Connection,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    password_policy: str,
+    min_length: int | None,
+    history_enable: bool,
+    history_size: int,
+    no_personal_info: bool,
+    dictionary_enable: bool,
+    dictionary: list[str],
+) -> Connection:
+    """Replace a connection's password policy; logged as ``sapi`` with the acting staff user."""
+    with transaction.atomic():
+        connection.password_policy = password_policy
+        connection.min_length = min_length
+        connection.history_enable = history_enable
+        connection.history_size = min(history_size, settings.REKEY_PASSWORD_HISTORY_MAX)
+        connection.no_personal_info = no_personal_info
+        connection.dictionary_enable = dictionary_enable
+        connection.dictionary = list(dictionary)[:200]
+        connection.save()
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Update connection password policy",
+            actor=actor,
+            connection_name=connection.name,
+            connection_id=connection.id,
+            request=request,
+            details={
+                "password_policy": password_policy,
+                "min_length": min_length,
+                "history": {"enable": history_enable, "size": connection.history_size},
+                "no_personal_info": no_personal_info,
+                "dictionary": {"enable": dictionary_enable, "words": len(connection.dictionary)},
+            },
+        )
+    return connection
+
+
+def application_update(
+    *,
+    application: Application,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    name: str,
+    allowed_origins: list[str],
+    default_login_route: str,
+    enabled_connections: Iterable[Connection],
+    language: str,
+) -> Application:
+    """Change an application's settings; logged as ``sapi`` with the acting staff user."""
+    with transaction.atomic():
+        application.name = name
+        application.allowed_origins = list(allowed_origins)
+        application.default_login_route = default_login_route
+        application.language = language
+        application.save()
+        connections = list(enabled_connections)
+        application.enabled_connections.set(connections)
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Update application",
+            actor=actor,
+            application=application,
+            request=request,
+            details={
+                "allowed_origins": application.allowed_origins,
+                "default_login_route": default_login_route,
+                "enabled_connections": sorted(c.name for c in connections),
+                "language": language,
+            },
+        )
+    return application
+
+
+def application_secret_rotate_logged(
+    *, application: Application, actor: User | None, request: HttpRequest | None = None
+) -> str:
+    """Rotate the client secret (see ``application_secret_rotate``) and log who did it."""
+    with transaction.atomic():
+        secret = application_secret_rotate(application=application)
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Rotate client secret",
+            actor=actor,
+            application=application,
+            request=request,
+        )
+    return secret
+
+
+def grant_set(
+    *,
+    application: Application,
+    audience: str,
+    scopes: list[str] | None,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> ClientGrant | None:
+    """Grant the application these scopes on the audience, or remove its grant when None."""
+    with transaction.atomic():
+        if scopes is None:
+            ClientGrant.objects.filter(application=application, audience=audience).delete()
+            grant = None
+        else:
+            grant, _ = ClientGrant.objects.update_or_create(
+                application=application, audience=audience, defaults={"scopes": sorted(scopes)}
+            )
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Update client grant" if grant else "Delete client grant",
+            actor=actor,
+            application=application,
+            request=request,
+            details={"audience": audience, "scopes": sorted(scopes or [])},
+        )
+    return grant
