@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    # Not EmailField: Unicode local parts are valid addresses and must be able to log in.
+    email = forms.CharField(label=_("Email address"), max_length=254)
     password = forms.CharField(
         label=_("Password"), strip=False, max_length=1024, widget=forms.PasswordInput
     )

@@ -22,4 +22,3 @@ class Argon2idPasswordHasher(hashers.Argon2PasswordHasher):
     @property
     def parallelism(self) -> int:  # type: ignore[override]
         return int(settings.REKEY_ARGON2["parallelism"])
-

@@ -31,6 +31,10 @@ def new_user_id() -> str:
     return "auth0|" + secrets.token_hex(12)
 
 
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 def new_log_id() -> str:
     # Auth0 log ids sort by time: a millisecond timestamp, then randomness.
     return f"{int(timezone.now().timestamp() * 1000):015d}{secrets.token_hex(8)}"
@@ -141,7 +145,7 @@ class User(AbstractBaseUser):
     logins_count = models.PositiveIntegerField(default=0)
     last_ip = models.GenericIPAddressField(null=True, blank=True)
     # Bumped whenever every session and token of the user must end; part of the session hash.
-    security_stamp = models.CharField(max_length=32, default=secrets.token_hex)
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp)
     is_staff = models.BooleanField(default=False)
     is_superuser = models.BooleanField(default=False)
     staff_role = models.CharField(
@@ -210,6 +214,9 @@ class PasswordHistory(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="pwhistory_user_idx")]
 
+    def __str__(self) -> str:
+        return f"password of user {self.user_id} until {self.created_at:%Y-%m-%d}"
+
 
 class UserSession(models.Model):
     """A browser session of a user, so they can be listed and ended."""
@@ -223,6 +230,9 @@ class UserSession(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="usersession_user_idx")]
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class AppType(models.TextChoices):
@@ -266,6 +276,9 @@ class ClientGrant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "audience"], name="grant_per_audience")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} on {self.audience}"
 
 
 class LogType(models.TextChoices):

@@ -84,9 +84,7 @@ class LengthValidator:
     def validate(self, password: str, user: User | None = None) -> None:
         if len(password) < self.min_length:
             raise ValidationError(
-                ngettext(
-                    "At least %(n)d character.", "At least %(n)d characters.", self.min_length
-                )
+                ngettext("At least %(n)d character.", "At least %(n)d characters.", self.min_length)
                 % {"n": self.min_length},
                 code=PasswordRule.TOO_SHORT,
             )
@@ -135,7 +133,7 @@ class NoRepeatValidator:
     max_run: int = 2
 
     def validate(self, password: str, user: User | None = None) -> None:
-        if re.search(r"(.)\1{%d,}" % self.max_run, password, flags=re.DOTALL):
+        if re.search(rf"(.)\1{{{self.max_run},}}", password, flags=re.DOTALL):
             raise ValidationError(self.get_help_text(), code=PasswordRule.IDENTICAL_CHARS)
 
     def get_help_text(self) -> str:
@@ -218,9 +216,7 @@ def policy_validators(connection: Connection) -> list[Validator]:
     """The validators of a connection's policy, in the order their rules are shown."""
     level = LEVELS[connection.password_policy]
     min_length = connection.min_length or level["min_length"]
-    validators: list[Validator] = [
-        LengthValidator(min_length, settings.REKEY_PASSWORD_MAX_LENGTH)
-    ]
+    validators: list[Validator] = [LengthValidator(min_length, settings.REKEY_PASSWORD_MAX_LENGTH)]
     if level["need"]:
         validators.append(CharacterClassValidator(level["classes"], level["need"]))
     if level["no_repeat"]:

@@ -118,8 +118,10 @@ def hit(action: str, *, ip: str | None = None, key: str | None = None) -> Decisi
         remaining = max(0, int((rule.burst * rule.interval - (tat - now)) // rule.interval))
         retry_after = 0 if allowed else math.ceil(tat + rule.interval * (1 - rule.burst) - now)
         decision = Decision(allowed, rule.burst, remaining, math.ceil(tat), max(retry_after, 0))
-        if worst is None or (not decision.allowed and worst.allowed) or (
-            decision.allowed == worst.allowed and decision.remaining < worst.remaining
+        if (
+            worst is None
+            or (not decision.allowed and worst.allowed)
+            or (decision.allowed == worst.allowed and decision.remaining < worst.remaining)
         ):
             worst = decision
     return worst or Decision(True, 0, 0, int(now), 0)

@@ -81,7 +81,9 @@ class LoginView(View):
             known = user_by_email(connection=conn, email=email) if conn else None
             log_event(
                 type=LogType.FAILED_LOGIN,
-                description="Blocked user" if known and known.blocked else "Wrong email or password.",
+                description="Blocked user"
+                if known and known.blocked
+                else "Wrong email or password.",
                 user=known,
                 user_name=email,
                 connection_name=connection_name,
@@ -124,8 +126,12 @@ class LogoutView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            log_event(type=LogType.SUCCESS_LOGOUT, description="Logout", user=request.user,  # type: ignore[arg-type]
-                      request=request)
+            log_event(
+                type=LogType.SUCCESS_LOGOUT,
+                description="Logout",
+                user=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
         logout(request)
         return redirect("accounts:login")
 

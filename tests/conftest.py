@@ -35,8 +35,11 @@ def _fast_hashing_and_clean_cache(settings):
 
 @pytest.fixture
 def postgres():
-    _need(django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-          "needs DATABASE_URL=postgres://...", "postgres")
+    _need(
+        django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "needs DATABASE_URL=postgres://...",
+        "postgres",
+    )
 
 
 @pytest.fixture

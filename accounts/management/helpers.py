@@ -24,7 +24,9 @@ def user_from_options(options: dict) -> User:
         raise CommandError(f"No user matches {options['user']!r}.")
     if len(users) > 1:
         names = ", ".join(sorted(u.connection.name for u in users))
-        raise CommandError(f"{options['user']!r} is in several connections ({names}); pass --connection.")
+        raise CommandError(
+            f"{options['user']!r} is in several connections ({names}); pass --connection."
+        )
     return users[0]
 
 

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('last_password_reset', models.DateTimeField(blank=True, null=True)),
                 ('logins_count', models.PositiveIntegerField(default=0)),
                 ('last_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('security_stamp', models.CharField(default=secrets.token_hex, max_length=32)),
+                ('security_stamp', models.CharField(default=accounts.models.new_security_stamp, max_length=32)),
                 ('is_staff', models.BooleanField(default=False)),
                 ('is_superuser', models.BooleanField(default=False)),
                 ('staff_role', models.CharField(choices=[('viewer', 'Viewer'), ('administrator', 'Administrator')], default='viewer', max_length=16)),

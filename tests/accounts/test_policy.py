@@ -72,8 +72,11 @@ def test_no_personal_info_refuses_name_nickname_and_email_local_part(connection)
     connection.no_personal_info = True
     connection.password_policy = "low"
     user = UserFactory(
-        connection=connection, email="kaori.tanaka@example.com", name="Kaori Tanaka",
-        nickname="kao-chan", user_metadata={"first_name": "Hikaru"},
+        connection=connection,
+        email="kaori.tanaka@example.com",
+        name="Kaori Tanaka",
+        nickname="kao-chan",
+        user_metadata={"first_name": "Hikaru"},
     )
     for password in ["xxTanaka99", "KAO-CHAN-2024", "kaori.tanaka!", "hikaru-2020"]:
         assert {f.code for f in policy_check(connection, password, user)} == {

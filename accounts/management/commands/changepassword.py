@@ -31,4 +31,6 @@ class Command(BaseCommand):
         except PasswordChangeError as exc:
             lines = [exc.message] + [f"  - {f.message} ({f.code})" for f in exc.failures]
             raise CommandError("\n".join(lines)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Password changed for {user.user_id}; sessions ended."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Password changed for {user.user_id}; sessions ended.")
+        )

@@ -39,7 +39,9 @@ def django_hash(entry: dict[str, Any]) -> str | None:
         if not value.startswith(("$argon2id$", "$argon2i$", "$argon2d$")):
             raise ValueError("an argon2 hash is a PHC string starting with $argon2id$")
         return "argon2" + value
-    raise ValueError(f"custom_password_hash algorithm {algorithm!r} is not supported (bcrypt, argon2)")
+    raise ValueError(
+        f"custom_password_hash algorithm {algorithm!r} is not supported (bcrypt, argon2)"
+    )
 
 
 class Command(BaseCommand):
@@ -55,7 +57,9 @@ class Command(BaseCommand):
         if connection is None:
             raise CommandError(f"No connection named {options['connection']!r}.")
         if not connection.is_database:
-            raise CommandError(f"{connection.name} is not a database connection: it holds no passwords.")
+            raise CommandError(
+                f"{connection.name} is not a database connection: it holds no passwords."
+            )
         try:
             entries = json.loads(Path(options["file"]).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -120,4 +124,6 @@ class Command(BaseCommand):
                 connection_id=connection.id,
                 details={"created": created, "updated": updated},
             )
-        self.stdout.write(self.style.SUCCESS(f"Imported {created} new and {updated} updated user(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported {created} new and {updated} updated user(s).")
+        )

@@ -88,10 +88,22 @@ class Command(BaseCommand):
         )
 
         staff_password = demo_password("staff")
-        self._user(db_conn, "admin@example.com", staff_password, name="Demo Admin",
-                   is_staff=True, staff_role=StaffRole.ADMINISTRATOR)
-        self._user(db_conn, "viewer@example.com", demo_password("viewer"), name="Demo Viewer",
-                   is_staff=True, staff_role=StaffRole.VIEWER)
+        self._user(
+            db_conn,
+            "admin@example.com",
+            staff_password,
+            name="Demo Admin",
+            is_staff=True,
+            staff_role=StaffRole.ADMINISTRATOR,
+        )
+        self._user(
+            db_conn,
+            "viewer@example.com",
+            demo_password("viewer"),
+            name="Demo Viewer",
+            is_staff=True,
+            staff_role=StaffRole.VIEWER,
+        )
         user_password = demo_password("user")
         self._user(db_conn, "user@example.com", user_password, name="Demo User")
         self._user(social, "social.user@example.com", None, name="Social User")
