@@ -1,2 +1,51 @@
-"""Placeholder until the email app lands."""
-from django.core.mail.backends.console import EmailBackend as LocalInboxBackend  # noqa: F401
+"""The embedded default EMAIL_BACKEND: a local inbox in the database, echoed to the console."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from email.mime.base import MIMEBase
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+
+from emails.models import InboxMessage
+
+
+def _bodies(message: EmailMessage) -> tuple[str, str]:
+    text, html = "", ""
+    if message.content_subtype == "html":
+        html = str(message.body)
+    else:
+        text = str(message.body)
+    if isinstance(message, EmailMultiAlternatives):
+        for alternative in message.alternatives:
+            content, mimetype = alternative[0], alternative[1]
+            if mimetype == "text/html" and not isinstance(content, MIMEBase):
+                html = str(content)
+    return text, html
+
+
+class LocalInboxBackend(BaseEmailBackend):
+    """Keeps every message in ``InboxMessage``; prints it when REKEY_LOCAL_INBOX_ECHO is on."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        count = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            text, html = _bodies(message)
+            InboxMessage.objects.create(
+                to=", ".join(message.to + message.cc + message.bcc),
+                from_address=str(message.from_email or settings.DEFAULT_FROM_EMAIL),
+                subject=str(message.subject)[:255],
+                text_body=text,
+                html_body=html,
+                message_id=str(message.extra_headers.get("Message-ID", ""))[:255],
+            )
+            count += 1
+        if count and settings.REKEY_LOCAL_INBOX_ECHO:
+            ConsoleBackend(stream=sys.stdout).send_messages(email_messages)
+        return count

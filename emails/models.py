@@ -1,0 +1,131 @@
+"""Email templates, the durable outbox of deliveries, and the local inbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+DEFAULT_URL_LIFETIME = 432000  # five days, as Auth0
+
+
+class TemplateName(models.TextChoices):
+    RESET_EMAIL = "reset_email", "Change password (reset link)"
+    PASSWORD_CHANGED = "password_changed", "Password changed notification"
+
+
+class TemplateLanguage(models.TextChoices):
+    EN = "en", "English"
+    JA = "ja", "日本語"
+
+
+class TemplateSyntax(models.TextChoices):
+    LIQUID = "liquid", "Liquid"
+
+
+class EmailTemplate(models.Model):
+    """One email template in one language (Auth0's email template, per language)."""
+
+    name = models.CharField(max_length=64)
+    language = models.CharField(
+        max_length=8, choices=TemplateLanguage.choices, default=TemplateLanguage.EN
+    )
+    subject = models.CharField(max_length=255)
+    body = models.TextField(help_text="Liquid; HTML.")
+    # Empty: settings.DEFAULT_FROM_EMAIL.
+    from_address = models.CharField(max_length=255, blank=True)
+    syntax = models.CharField(
+        max_length=16, choices=TemplateSyntax.choices, default=TemplateSyntax.LIQUID
+    )
+    result_url = models.URLField(max_length=2000, blank=True)
+    url_lifetime_in_seconds = models.PositiveIntegerField(default=DEFAULT_URL_LIFETIME)
+    include_email_in_redirect = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="email_template_per_lang")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class EmailDelivery(models.Model):
+    """One email in the durable outbox, written in the transaction that asked for it.
+
+    ``text_body``/``html_body`` are what may be shown (secrets such as a ticket link replaced by
+    ``[redacted]``); the bodies as sent are kept encrypted in ``sealed`` until delivered.
+    """
+
+    to = models.CharField(max_length=254)
+    from_address = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    sealed = models.TextField(blank=True, editable=False)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The error's class (and SMTP code): never the message, which may quote an address.
+    last_error = models.CharField(max_length=500, blank=True)
+    template_name = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email_deliveries",
+    )
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "email deliveries"
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="delivery_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="delivery_status_idx"),
+            models.Index(fields=["user", "-created_at"], name="delivery_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_name or 'email'} #{self.pk} ({self.status})"
+
+
+# The name the lead's notes use for the outbox.
+Outbox = EmailDelivery
+
+
+class InboxMessage(models.Model):
+    """A message delivered by the local inbox backend (the embedded default EMAIL_BACKEND)."""
+
+    to = models.TextField(help_text="Comma-separated recipients.")
+    from_address = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="inbox_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

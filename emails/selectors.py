@@ -1,0 +1,36 @@
+"""Reads on email templates, deliveries and the local inbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
+
+
+def email_template_get(*, name: str, language: str = "") -> EmailTemplate | None:
+    """The template of that name in that language, else in English, else None."""
+    wanted = (language or "en").split("-")[0].lower()
+    templates = {t.language: t for t in EmailTemplate.objects.filter(name=name)}
+    return templates.get(wanted) or templates.get("en") or next(iter(templates.values()), None)
+
+
+def email_templates_list() -> QuerySet[EmailTemplate]:
+    """Every template, by name then language."""
+    return EmailTemplate.objects.order_by("name", "language")
+
+
+def deliveries_list(*, status: DeliveryStatus | str | None = None) -> QuerySet[EmailDelivery]:
+    """Outbox rows, newest first, optionally of one status."""
+    qs = EmailDelivery.objects.select_related("user").order_by("-created_at", "-id")
+    return qs.filter(status=status) if status else qs
+
+
+def inbox_messages_list() -> QuerySet[InboxMessage]:
+    """Messages in the local inbox, newest first."""
+    return InboxMessage.objects.order_by("-created_at", "-id")
+
+
+def email_provider_name() -> str:
+    """The EMAIL_BACKEND in use, for display."""
+    return str(settings.EMAIL_BACKEND)
