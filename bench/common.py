@@ -105,7 +105,7 @@ class LoadResult:
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def row(self) -> dict[str, object]:
         return {
