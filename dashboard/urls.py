@@ -1,2 +1,52 @@
+from django.urls import path
+
+from dashboard.views import applications, connections, danger, logs, otp, users
+
 app_name = "dashboard"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", users.HomeView.as_view(), name="home"),
+    path("users/", users.UserListView.as_view(), name="user-list"),
+    path("users/<str:user_id>/", users.UserDetailView.as_view(), name="user-detail"),
+    path(
+        "users/<str:user_id>/password",
+        danger.PasswordChangeView.as_view(),
+        name="user-password-change",
+    ),
+    path(
+        "users/<str:user_id>/force-sign-in",
+        danger.ForceSignInView.as_view(),
+        name="user-force-sign-in",
+    ),
+    path("users/<str:user_id>/block", danger.BlockView.as_view(), name="user-block"),
+    path("connections/", connections.ConnectionListView.as_view(), name="connection-list"),
+    path(
+        "connections/<str:connection_id>/",
+        connections.ConnectionDetailView.as_view(),
+        name="connection-detail",
+    ),
+    path(
+        "connections/<str:connection_id>/try",
+        connections.ConnectionTryPasswordView.as_view(),
+        name="connection-try-password",
+    ),
+    path("applications/", applications.ApplicationListView.as_view(), name="application-list"),
+    path(
+        "applications/<str:client_id>/",
+        applications.ApplicationDetailView.as_view(),
+        name="application-detail",
+    ),
+    path(
+        "applications/<str:client_id>/grant",
+        applications.ApplicationGrantView.as_view(),
+        name="application-grant",
+    ),
+    path(
+        "applications/<str:client_id>/rotate-secret",
+        applications.ApplicationSecretRotateView.as_view(),
+        name="application-secret-rotate",
+    ),
+    path("logs/", logs.LogListView.as_view(), name="log-list"),
+    path("otp/setup", otp.OTPSetupView.as_view(), name="otp-setup"),
+    path("otp/verify", otp.OTPVerifyView.as_view(), name="otp-verify"),
+]

@@ -1,0 +1,260 @@
+"""Dashboard forms. They validate input only; every rule lives in the services they feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts import ratelimit
+from accounts.models import Application, Connection, LogType, PolicyLevel
+from accounts.scopes import MANAGEMENT_API_SCOPES
+from dashboard.permissions import password_entered
+
+
+class DangerForm(forms.Form):
+    """What every Danger Zone action asks: confirmation, a reason, and maybe the password."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand the consequences and want to proceed."), required=True
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional, kept in the log)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    current_password = forms.CharField(
+        label=_("Your own password"),
+        strip=False,
+        required=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("You have not entered your password in the last 10 minutes."),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, reauth: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.reauth = reauth
+        if not reauth:
+            del self.fields["current_password"]
+        else:
+            self.fields["current_password"].required = True
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data.get("current_password", "")
+        staff: Any = self.request.user
+        decision = ratelimit.hit(
+            "login", ip=self.request.META.get("REMOTE_ADDR"), key=staff.email.casefold()
+        )
+        if not decision.allowed:
+            raise ValidationError(_("Too many attempts. Try again later."), code="rate_limited")
+        if not staff.check_password(password):
+            raise ValidationError(_("That is not your password."), code="reauth_failed")
+        password_entered(self.request)
+        return ""  # never carried further than this check
+
+
+class PasswordChangeForm(DangerForm):
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirm new password"),
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    field_order = ["new_password1", "new_password2", "reason", "current_password", "confirm"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        one, two = data.get("new_password1"), data.get("new_password2")
+        if one and two and one != two:
+            self.add_error("new_password2", _("The two passwords do not match."))
+        return data
+
+
+class BlockForm(DangerForm):
+    blocked = forms.TypedChoiceField(
+        choices=[("1", "block"), ("0", "unblock")],
+        coerce=lambda v: v == "1",
+        widget=forms.HiddenInput,
+    )
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=254)
+    connection = forms.ChoiceField(label=_("Connection"), required=False)
+    blocked = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("no", _("Active")), ("yes", _("Blocked"))],
+    )
+    cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            type="search", placeholder=_("Email prefix, name or user_id"), autocomplete="off"
+        )
+        self.fields["connection"].choices = [("", _("All connections"))] + [
+            (c.id, c.name) for c in Connection.objects.only("id", "name")
+        ]
+
+
+class LogSearchForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *LogType.choices]
+    )
+    user = forms.CharField(label=_("User (email or user_id)"), required=False, max_length=254)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)
+
+
+class ConnectionPolicyForm(forms.ModelForm):
+    dictionary_text = forms.CharField(
+        label=_("Dictionary words (one a line, up to 200)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    class Meta:
+        model = Connection
+        fields = [
+            "password_policy",
+            "min_length",
+            "history_enable",
+            "history_size",
+            "no_personal_info",
+            "dictionary_enable",
+        ]
+        labels = {
+            "password_policy": _("Password strength"),
+            "min_length": _("Minimum length (1-128, overrides the level's)"),
+            "history_enable": _("Refuse recent passwords"),
+            "history_size": _("How many recent passwords (up to 24)"),
+            "no_personal_info": _("Refuse personal information (name, email, ...)"),
+            "dictionary_enable": _("Refuse common passwords and the dictionary below"),
+        }
+        widgets = {"password_policy": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password_policy"].choices = PolicyLevel.choices
+        if not self.is_bound:
+            self.initial["dictionary_text"] = "\n".join(self.instance.dictionary or [])
+
+    def clean_min_length(self) -> int | None:
+        value = self.cleaned_data.get("min_length")
+        if value is not None and not 1 <= value <= 128:
+            raise ValidationError(_("Between 1 and 128."))
+        return value
+
+    def clean_history_size(self) -> int:
+        value = self.cleaned_data.get("history_size") or 0
+        if not 0 <= value <= 24:
+            raise ValidationError(_("Between 0 and 24."))
+        return value
+
+    def clean_dictionary_text(self) -> list[str]:
+        words = [w.strip() for w in self.cleaned_data.get("dictionary_text", "").splitlines()]
+        words = [w for w in words if w]
+        if len(words) > 200:
+            raise ValidationError(_("At most 200 words."))
+        return words
+
+    def policy_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments for ``connection_policy_update``."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["dictionary"] = self.cleaned_data["dictionary_text"]
+        return data
+
+
+class TryPasswordForm(ConnectionPolicyForm):
+    """The policy being edited plus a password to check against it (nothing is saved)."""
+
+    password = forms.CharField(strip=False, required=False, max_length=1024)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ApplicationForm(forms.ModelForm):
+    allowed_origins_text = forms.CharField(
+        label=_("Allowed origins (CORS), one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Scheme, host and port only, e.g. https://app.example.com"),
+    )
+
+    class Meta:
+        model = Application
+        fields = ["name", "default_login_route", "enabled_connections", "language"]
+        labels = {
+            "default_login_route": _("Default login route"),
+            "enabled_connections": _("Enabled connections"),
+            "language": _("Email language (en, ja; empty: the user's)"),
+        }
+        widgets = {"enabled_connections": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["allowed_origins_text"] = "\n".join(self.instance.allowed_origins or [])
+
+    def clean_allowed_origins_text(self) -> list[str]:
+        origins = _lines(self.cleaned_data.get("allowed_origins_text", ""))
+        check = URLValidator(schemes=["http", "https"])
+        for origin in origins:
+            try:
+                check(origin)
+            except ValidationError:
+                raise ValidationError(
+                    _("%(origin)s is not an origin.") % {"origin": origin}
+                ) from None
+            if origin.rstrip("/").count("/") > 2:
+                raise ValidationError(
+                    _("%(origin)s has a path; an origin has none.") % {"origin": origin}
+                )
+        return [o.rstrip("/") for o in origins]
+
+    def clean_language(self) -> str:
+        value = self.cleaned_data.get("language", "")
+        if value and value not in {"en", "ja"}:
+            raise ValidationError(_("en or ja, or empty."))
+        return value
+
+
+class GrantForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Authorised for the Management API"), required=False)
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        required=False,
+        choices=[(s, s) for s in MANAGEMENT_API_SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class OTPTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

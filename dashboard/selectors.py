@@ -1,0 +1,162 @@
+"""Reads for the dashboard's lists: search and keyset pagination, never a COUNT over a table.
+
+A page is fetched with ``LIMIT n + 1`` after (or before) the key of the row at its edge, so the
+cost of a page does not grow with its depth or with the size of the table. Cursors are opaque
+URL-safe strings holding that key and a direction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from accounts.models import LogEvent, User, email_key
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A keyset: two fields, the second unique, both ascending or both descending."""
+
+    fields: tuple[str, str]
+    descending: bool
+
+    def order_by(self, backwards: bool) -> list[str]:
+        flip = self.descending != backwards
+        return [("-" if flip else "") + name for name in self.fields]
+
+
+BY_EMAIL = Ordering(("email_key", "id"), descending=False)
+BY_CREATED = Ordering(("created_at", "id"), descending=True)
+BY_DATE = Ordering(("date", "id"), descending=True)
+
+
+@dataclass(frozen=True)
+class Page[M: Model]:
+    items: list[M]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode(values: tuple[Any, Any], direction: str) -> str:
+    raw = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    data = json.dumps({"k": raw, "d": direction}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _decode(cursor: str, ordering: Ordering) -> tuple[tuple[Any, Any], str] | None:
+    """The key and direction in a cursor, or None when it is not one of ours."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        first, second = data["k"]
+        direction = data["d"]
+        if direction not in {"n", "p"} or not isinstance(second, int):
+            return None
+        if ordering.fields[0] in {"created_at", "date"}:
+            first = datetime.fromisoformat(first)
+        elif not isinstance(first, str):
+            return None
+        return (first, second), direction
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _beyond(ordering: Ordering, key: tuple[Any, Any], backwards: bool) -> Q:
+    """Rows strictly past ``key`` in reading order (or before it when going backwards).
+
+    Written as ``a >= x AND (a > x OR b > y)`` rather than ``a > x OR (a = x AND b > y)``: the
+    first conjunct bounds the index scan, so a deep page costs the same as the first one.
+    """
+    a, b = ordering.fields
+    x, y = key
+    greater = ordering.descending == backwards
+    if greater:
+        return Q(**{f"{a}__gte": x}) & (Q(**{f"{a}__gt": x}) | Q(**{f"{b}__gt": y}))
+    return Q(**{f"{a}__lte": x}) & (Q(**{f"{a}__lt": x}) | Q(**{f"{b}__lt": y}))
+
+
+def keyset_page[M: Model](
+    qs: QuerySet[M], ordering: Ordering, cursor: str = "", size: int = PAGE_SIZE
+) -> Page[M]:
+    """One page of ``qs`` in ``ordering`` after or before the cursor's row."""
+    decoded = _decode(cursor, ordering) if cursor else None
+    backwards = decoded is not None and decoded[1] == "p"
+    if decoded is not None:
+        qs = qs.filter(_beyond(ordering, decoded[0], backwards))
+    rows = list(qs.order_by(*ordering.order_by(backwards))[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    def key(row: M) -> tuple[Any, Any]:
+        return (getattr(row, ordering.fields[0]), getattr(row, ordering.fields[1]))
+
+    has_next = (more and not backwards) or (backwards and bool(rows))
+    has_previous = (more and backwards) or (decoded is not None and not backwards and bool(rows))
+    return Page(
+        items=rows,
+        next_cursor=_encode(key(rows[-1]), "n") if has_next else None,
+        previous_cursor=_encode(key(rows[0]), "p") if has_previous else None,
+    )
+
+
+def looks_like_user_id(text: str) -> bool:
+    return "|" in text and "@" not in text.split("|", 1)[0]
+
+
+def users_search(
+    *, q: str = "", connection_id: str = "", blocked: str = ""
+) -> tuple[QuerySet[User], Ordering]:
+    """Users matching the list's search box and filters, and the order to page them in.
+
+    The box takes an exact ``user_id``, an email prefix (compared on ``email_key``, as logins
+    are), or a prefix of either the email or the name.
+    """
+    qs = User.objects.select_related("connection")
+    ordering = BY_CREATED
+    q = q.strip()[:254]
+    if q:
+        ordering = BY_EMAIL
+        if looks_like_user_id(q):
+            qs = qs.filter(user_id=q)
+        elif "@" in q:
+            qs = qs.filter(email_key__startswith=email_key(q))
+        else:
+            qs = qs.filter(Q(email_key__startswith=email_key(q)) | Q(name__istartswith=q))
+    if connection_id:
+        qs = qs.filter(connection_id=connection_id)
+    if blocked in {"yes", "no"}:
+        qs = qs.filter(blocked=blocked == "yes")
+    return qs, ordering
+
+
+def logs_search(
+    *,
+    type: str = "",
+    user: str = "",
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> QuerySet[LogEvent]:
+    """Log events filtered by type, user (``user_id`` or email) and date range."""
+    qs = LogEvent.objects.select_related("user", "actor")
+    if type:
+        qs = qs.filter(type=type)
+    user = user.strip()
+    if user:
+        if looks_like_user_id(user):
+            qs = qs.filter(user_id_text=user)
+        else:
+            qs = qs.filter(user__email_key=email_key(user))
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lt=date_to)
+    return qs

@@ -1,0 +1,1 @@
+"""The staff dashboard's pages, one module per section."""

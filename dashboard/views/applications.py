@@ -1,0 +1,131 @@
+"""Applications: origins, login route, connections, Management API grant, secret rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.models import Application, ClientGrant
+from accounts.scopes import management_audience
+from accounts.services import application_secret_rotate_logged, application_update, grant_set
+from dashboard.forms import ApplicationForm, DangerForm, GrantForm
+from dashboard.permissions import StaffView, reauth_needed
+
+
+class ApplicationListView(StaffView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "dashboard/applications/list.html",
+            {"applications": Application.objects.all(), "nav": "applications"},
+        )
+
+
+def _grant_form(application: Application, data: Any = None) -> GrantForm:
+    grant = ClientGrant.objects.filter(
+        application=application, audience=management_audience()
+    ).first()
+    initial = {"enabled": grant is not None, "scopes": grant.scopes if grant else []}
+    return GrantForm(data, initial=initial)
+
+
+class ApplicationDetailView(StaffView):
+    def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        application = get_object_or_404(Application, client_id=client_id)
+        return self.render(application, ApplicationForm(instance=application))
+
+    def post(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        application = get_object_or_404(Application, client_id=client_id)
+        form = ApplicationForm(request.POST, instance=application)
+        if not form.is_valid():
+            return self.render(application, form, status=400)
+        application_update(
+            application=application,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            name=form.cleaned_data["name"],
+            allowed_origins=form.cleaned_data["allowed_origins_text"],
+            default_login_route=form.cleaned_data["default_login_route"],
+            enabled_connections=form.cleaned_data["enabled_connections"],
+            language=form.cleaned_data["language"],
+        )
+        messages.success(request, _("Application saved."))
+        return redirect("dashboard:application-detail", client_id=application.client_id)
+
+    def render(
+        self,
+        application: Application,
+        form: ApplicationForm,
+        status: int = 200,
+        grant_form: GrantForm | None = None,
+        secret_form: DangerForm | None = None,
+        new_secret: str = "",
+    ) -> HttpResponse:
+        can_edit = bool(getattr(self.request.user, "is_administrator", False))
+        grant_form = grant_form or _grant_form(application)
+        if not can_edit:
+            for f in (form, grant_form):
+                for field in f.fields.values():
+                    field.disabled = True
+        context: dict[str, Any] = {
+            "application": application,
+            "form": form,
+            "grant_form": grant_form,
+            "audience": management_audience(),
+            "secret_form": secret_form
+            or DangerForm(request=self.request, reauth=reauth_needed(self.request)),
+            "new_secret": new_secret,
+            "can_edit": can_edit,
+            "nav": "applications",
+        }
+        return render(self.request, "dashboard/applications/detail.html", context, status=status)
+
+
+class ApplicationGrantView(ApplicationDetailView):
+    def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        return redirect("dashboard:application-detail", client_id=client_id)
+
+    def post(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        application = get_object_or_404(Application, client_id=client_id)
+        form = GrantForm(request.POST)
+        if not form.is_valid():
+            return self.render(
+                application, ApplicationForm(instance=application), status=400, grant_form=form
+            )
+        grant_set(
+            application=application,
+            audience=management_audience(),
+            scopes=form.cleaned_data["scopes"] if form.cleaned_data["enabled"] else None,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, _("Management API access saved."))
+        return redirect("dashboard:application-detail", client_id=application.client_id)
+
+
+@method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
+class ApplicationSecretRotateView(ApplicationDetailView):
+    """Rotates the client secret and shows the new one in this response only."""
+
+    def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        return redirect("dashboard:application-detail", client_id=client_id)
+
+    def post(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        application = get_object_or_404(Application, client_id=client_id)
+        form = DangerForm(request.POST, request=request, reauth=reauth_needed(request))
+        if not form.is_valid():
+            return self.render(
+                application, ApplicationForm(instance=application), status=400, secret_form=form
+            )
+        secret = application_secret_rotate_logged(
+            application=application,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        return self.render(application, ApplicationForm(instance=application), new_secret=secret)

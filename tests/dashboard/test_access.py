@@ -1,0 +1,142 @@
+"""Who may reach the dashboard, and who may change anything: checked on the server."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Application, ClientGrant, Connection, LogEvent
+from tests.factories import ApplicationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_the_hosted_login_with_next(client):
+    response = client.get("/dashboard/users/?q=a")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/u/login?next=%2Fdashboard%2Fusers%2F%3Fq%3Da"
+
+
+def test_end_user_without_staff_flag_is_sent_to_the_login(client, user):
+    client.force_login(user)
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/u/login?next=")
+
+
+def test_login_with_next_brings_staff_back_to_the_dashboard(client, administrator):
+    response = client.post(
+        "/u/login?next=/dashboard/users/",
+        {
+            "email": administrator.email,
+            "password": "Correct-Horse-42",
+            "connection": administrator.connection.name,
+            "next": "/dashboard/users/",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/users/"
+    assert client.get("/dashboard/users/").status_code == 200
+
+
+def test_viewer_sees_the_user_page_with_every_danger_zone_action_disabled(viewer_client, user):
+    response = viewer_client.get(reverse("dashboard:user-detail", args=[user.user_id]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Danger Zone" in html
+    assert 'id="danger-viewer-note"' in html
+    for name in ("user-password-change", "user-force-sign-in", "user-block"):
+        assert reverse(f"dashboard:{name}", args=[user.user_id]) not in html
+    assert html.count('class="danger" disabled') == 3
+
+
+def test_administrator_sees_the_danger_zone_actions_as_links(staff_client, user):
+    html = staff_client.get(reverse("dashboard:user-detail", args=[user.user_id])).content.decode()
+
+    for name in ("user-password-change", "user-force-sign-in", "user-block"):
+        assert reverse(f"dashboard:{name}", args=[user.user_id]) in html
+
+
+@pytest.mark.parametrize("name", ["user-password-change", "user-force-sign-in", "user-block"])
+def test_viewer_cannot_even_open_a_danger_zone_form(viewer_client, user, name):
+    response = viewer_client.get(reverse(f"dashboard:{name}", args=[user.user_id]))
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        (
+            "user-password-change",
+            {"new_password1": "Brand-New-Pass-9", "new_password2": "Brand-New-Pass-9"},
+        ),
+        ("user-force-sign-in", {}),
+        ("user-block", {"blocked": "1"}),
+    ],
+)
+def test_forged_danger_zone_post_from_a_viewer_is_refused_and_changes_nothing(
+    viewer_client, user, name, data
+):
+    before = (user.password, user.security_stamp, user.blocked)
+
+    response = viewer_client.post(
+        reverse(f"dashboard:{name}", args=[user.user_id]),
+        {"confirm": "on", "reason": "forged", "current_password": "Correct-Horse-42", **data},
+    )
+
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert (user.password, user.security_stamp, user.blocked) == before
+    assert not LogEvent.objects.filter(user=user).exists()
+
+
+def test_forged_settings_posts_from_a_viewer_are_refused(viewer_client, connection):
+    application = ApplicationFactory()
+    secret_hash = application.client_secret_hash
+    posts = [
+        (
+            reverse("dashboard:connection-detail", args=[connection.id]),
+            {"password_policy": "none", "history_size": 0},
+        ),
+        (
+            reverse("dashboard:application-detail", args=[application.client_id]),
+            {"name": "Renamed", "allowed_origins_text": "https://evil.example"},
+        ),
+        (
+            reverse("dashboard:application-grant", args=[application.client_id]),
+            {"enabled": "on", "scopes": ["read:users"]},
+        ),
+        (
+            reverse("dashboard:application-secret-rotate", args=[application.client_id]),
+            {"confirm": "on", "current_password": "Correct-Horse-42"},
+        ),
+    ]
+
+    statuses = [viewer_client.post(url, data).status_code for url, data in posts]
+
+    assert statuses == [403, 403, 403, 403]
+    assert Connection.objects.get(pk=connection.pk).password_policy == "good"
+    application = Application.objects.get(pk=application.pk)
+    assert application.name != "Renamed"
+    assert application.client_secret_hash == secret_hash
+    assert not ClientGrant.objects.filter(application=application).exists()
+
+
+def test_end_user_cannot_post_to_the_dashboard_either(client, connection):
+    user = UserFactory(connection=connection)
+    target = UserFactory(connection=connection)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("dashboard:user-block", args=[target.user_id]), {"confirm": "on", "blocked": "1"}
+    )
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert not target.blocked
