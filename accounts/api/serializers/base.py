@@ -1,0 +1,70 @@
+"""Building blocks shared by the Management API's serializers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses properties it does not know, as Auth0's payload validation does."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        data = self.initial_data
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    "Additional properties not allowed: " + ",".join(map(str, unknown))
+                )
+        return attrs
+
+
+class Auth0DateTimeField(serializers.DateTimeField):
+    """ISO 8601 in UTC with milliseconds and ``Z``, as Auth0 writes dates."""
+
+    def to_representation(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class PageQuerySerializer(serializers.Serializer):
+    """``page`` (0-based), ``per_page`` (max 100) and ``include_totals``, as Auth0 pages."""
+
+    page = serializers.IntegerField(required=False, min_value=0, max_value=100_000, default=0)
+    per_page = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+    include_totals = serializers.BooleanField(required=False, default=False)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """Auth0's error body."""
+
+    statusCode = serializers.IntegerField()  # Auth0's wire name
+    error = serializers.CharField()
+    message = serializers.CharField()
+    errorCode = serializers.CharField()  # Auth0's wire name
+
+
+class PasswordRuleFailureSerializer(serializers.Serializer):
+    """One rule of the connection's password policy that the password broke."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PasswordErrorSerializer(ApiErrorSerializer):
+    """Auth0's PasswordStrengthError, plus each failed rule (which Auth0 does not give)."""
+
+    rules = PasswordRuleFailureSerializer(many=True, required=False)
+
+
+AUTH_ERRORS = (401, 403, 429)
+
+
+def error_responses(*codes: int) -> dict[int, type[serializers.Serializer]]:
+    """The documented error responses of an operation (401, 403 and 429 always)."""
+    return {code: ApiErrorSerializer for code in sorted({*codes, *AUTH_ERRORS})}
