@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import Connection, PolicyLevel
-from accounts.policy import policy_check, policy_rules
+from accounts.policy import PasswordRule, policy_check, policy_rules
 from accounts.services import connection_policy_update
 from dashboard.forms import ConnectionPolicyForm, TryPasswordForm
 from dashboard.permissions import StaffView
+
+PER_USER = {PasswordRule.IN_HISTORY, PasswordRule.PERSONAL_INFO}
 
 
 class ConnectionListView(StaffView):
@@ -97,7 +99,12 @@ class ConnectionTryPasswordView(StaffView):
         password = form.cleaned_data["password"] or ""
         failures = {f.code: f.message for f in policy_check(draft, password, None)}
         rules = [
-            {"code": str(r["code"]), "text": r["text"], "ok": str(r["code"]) not in failures}
+            {
+                "code": str(r["code"]),
+                "text": r["text"],
+                # History and personal information depend on a user: unknown here.
+                "ok": None if r["code"] in PER_USER else str(r["code"]) not in failures,
+            }
             for r in policy_rules(draft)
         ]
         return JsonResponse({"ok": not failures, "rules": rules})

@@ -74,7 +74,7 @@
           var li = document.createElement("li");
           li.dataset.code = rule.code;
           li.textContent = rule.text;
-          if (input.value) li.className = rule.ok ? "ok" : "bad";
+          if (input.value && rule.ok !== null) li.className = rule.ok ? "ok" : "bad";
           list.appendChild(li);
         });
         if (verdict) {

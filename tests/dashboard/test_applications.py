@@ -1,0 +1,120 @@
+"""Applications: settings, Management API grant, client secret rotation shown once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Application, ClientGrant, LogEvent, LogType
+from accounts.scopes import management_audience
+from accounts.services import application_secret_check
+from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, ConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def application(connection):
+    return ApplicationFactory(connections=[connection])
+
+
+def test_administrator_saves_origins_route_connections_and_language(
+    staff_client, administrator, application
+):
+    employees = ConnectionFactory(name="Employees")
+
+    response = staff_client.post(
+        reverse("dashboard:application-detail", args=[application.client_id]),
+        {
+            "name": "Shop",
+            "allowed_origins_text": "https://shop.example.com/\nhttp://localhost:3000",
+            "default_login_route": "https://shop.example.com/login",
+            "enabled_connections": [employees.id],
+            "language": "ja",
+        },
+    )
+
+    assert response.status_code == 302
+    application = Application.objects.get(pk=application.pk)
+    assert application.name == "Shop"
+    assert application.allowed_origins == ["https://shop.example.com", "http://localhost:3000"]
+    assert application.default_login_route == "https://shop.example.com/login"
+    assert list(application.enabled_connections.all()) == [employees]
+    assert application.language == "ja"
+    event = LogEvent.objects.get(type=LogType.SUCCESS_API_OPERATION)
+    assert (event.description, event.actor, event.client_id) == (
+        "Update application",
+        administrator,
+        application.client_id,
+    )
+
+
+def test_an_origin_with_a_path_is_refused(staff_client, application):
+    response = staff_client.post(
+        reverse("dashboard:application-detail", args=[application.client_id]),
+        {"name": "Shop", "allowed_origins_text": "https://shop.example.com/app"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["allowed_origins_text"] == [
+        "https://shop.example.com/app has a path; an origin has none."
+    ]
+
+
+def test_rotated_secret_is_shown_once_and_works(staff_client, administrator, application):
+    url = reverse("dashboard:application-secret-rotate", args=[application.client_id])
+
+    response = staff_client.post(url, {"confirm": "on"})
+
+    assert response.status_code == 200
+    secret = response.context["new_secret"]
+    assert secret and secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    application.refresh_from_db()
+    assert application_secret_check(application=application, secret=secret)
+    assert secret not in application.client_secret_hash
+    again = staff_client.get(reverse("dashboard:application-detail", args=[application.client_id]))
+    assert secret not in again.content.decode()
+    event = LogEvent.objects.get(description="Rotate client secret")
+    assert event.actor == administrator
+    assert secret not in str(event.details)
+
+
+def test_secret_rotation_asks_for_the_password_after_ten_minutes(staff_client, application):
+    url = reverse("dashboard:application-secret-rotate", args=[application.client_id])
+    old_hash = application.client_secret_hash
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+        refused = staff_client.post(url, {"confirm": "on"})
+        accepted = staff_client.post(url, {"confirm": "on", "current_password": DEFAULT_PASSWORD})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 200
+    application.refresh_from_db()
+    assert application.client_secret_hash != old_hash
+
+
+def test_grant_scopes_on_the_management_api_then_remove_it(staff_client, application):
+    url = reverse("dashboard:application-grant", args=[application.client_id])
+
+    staff_client.post(url, {"enabled": "on", "scopes": ["read:users", "delete:sessions"]})
+    grant = ClientGrant.objects.get(application=application)
+    staff_client.post(url, {"scopes": ["read:users"]})
+
+    assert grant.audience == management_audience()
+    assert grant.scopes == ["delete:sessions", "read:users"]
+    assert not ClientGrant.objects.filter(application=application).exists()
+
+
+def test_unknown_scope_is_refused(staff_client, application):
+    response = staff_client.post(
+        reverse("dashboard:application-grant", args=[application.client_id]),
+        {"enabled": "on", "scopes": ["delete:everything"]},
+    )
+
+    assert response.status_code == 400
+    assert not ClientGrant.objects.exists()
