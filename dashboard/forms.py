@@ -76,7 +76,7 @@ class PasswordChangeForm(DangerForm):
     field_order = ["new_password1", "new_password2", "reason", "current_password", "confirm"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         one, two = data.get("new_password1"), data.get("new_password2")
         if one and two and one != two:
             self.add_error("new_password2", _("The two passwords do not match."))
@@ -106,9 +106,9 @@ class UserSearchForm(forms.Form):
         self.fields["q"].widget.attrs.update(
             type="search", placeholder=_("Email prefix, name or user_id"), autocomplete="off"
         )
-        self.fields["connection"].choices = [("", _("All connections"))] + [
-            (c.id, c.name) for c in Connection.objects.only("id", "name")
-        ]
+        choices: list[tuple[str, Any]] = [("", _("All connections"))]
+        choices += [(c.id, c.name) for c in Connection.objects.only("id", "name")]
+        self.fields["connection"].choices = choices  # type: ignore[attr-defined]
 
 
 class LogSearchForm(forms.Form):
@@ -154,7 +154,7 @@ class ConnectionPolicyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["password_policy"].choices = PolicyLevel.choices
+        self.fields["password_policy"].choices = PolicyLevel.choices  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial["dictionary_text"] = "\n".join(self.instance.dictionary or [])
 
