@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -165,7 +165,8 @@ def delivery_attempt(*, delivery_id: int) -> str:
         )
         if bodies["html"]:
             message.attach_alternative(bodies["html"], "text/html")
-        message.send(fail_silently=False)
+        # The default mailer is EMAIL_BACKEND (settings turn it into Django 6.1's MAILERS).
+        mailers.default.send_messages([message])
     except Exception as exc:
         return _delivery_failed(delivery, exc)
     status = getattr(message, "anymail_status", None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from accounts.services import password_changed
 
@@ -14,3 +16,26 @@ def revoke_tickets_on_password_change(sender: Any, user: Any, **kwargs: Any) -> 
     from tickets.services import tickets_revoke
 
     tickets_revoke(user=user)
+
+
+@receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")
+def cors_allow_application_origins(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
+    """CORS for ``/dbconnections/``: exactly the origins the application allows, read per request.
+
+    A preflight carries no body, so it is allowed for an origin some application allows; the
+    POST itself (whose ``client_id`` names the application) only for that application's.
+    """
+    if not request.path.startswith("/dbconnections/"):
+        return False
+    origin = request.headers.get("Origin", "")
+    if not origin:
+        return False
+    application = getattr(request, "rekey_application", None)
+    if application is not None:
+        return origin in (application.allowed_origins or [])
+    from accounts.models import Application
+
+    return any(
+        origin in (origins or [])
+        for origins in Application.objects.values_list("allowed_origins", flat=True)
+    )

@@ -1,6 +1,248 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The hosted forgot-password and reset pages (``/u/reset-password...``)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET
+
+from accounts import ratelimit
+from accounts.events import client_ip, log_event
+from accounts.models import Application, LogType
+from accounts.policy import policy_rules
+from accounts.selectors import application_by_client_id, connection_by_name
+from accounts.services import PasswordChangeError
+from emails.sealing import SealBroken, seal, unseal
+from tickets.forms import ResetRequestForm, SetPasswordForm
+from tickets.models import PasswordChangeTicket
+from tickets.services import (
+    TicketInvalid,
+    TicketProblem,
+    password_reset_request,
+    ticket_check,
+    ticket_failure_log,
+    ticket_redeem,
+)
+
+# The session holds the token sealed (encrypted), never in clear, and only between the link
+# and the new password; it is not a login session and the user is never logged in by it.
+SESSION_KEY = "rekey_reset_ticket"
+
+PROBLEM_TEXT = {
+    TicketProblem.UNKNOWN: gettext_lazy(
+        "This link is not valid. It may have been copied incompletely."
+    ),
+    TicketProblem.EXPIRED: gettext_lazy("This link has expired."),
+    TicketProblem.USED: gettext_lazy("This link has already been used."),
+    TicketProblem.REVOKED: gettext_lazy("This link was replaced by a newer one."),
+    TicketProblem.BLOCKED: gettext_lazy("This account is blocked."),
+}
 
 
-def reset_request(request: HttpRequest) -> HttpResponse:
-    return render(request, "tickets/coming_soon.html")
+def _keep_params(request: HttpRequest, *names: str) -> str:
+    params = {k: request.GET[k] for k in names if isinstance(request.GET.get(k), str)}
+    return "?" + urlencode(params) if params else ""
+
+
+def _too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
+    log_event(
+        type=LogType.API_LIMIT, description="Too many requests from this address", request=request
+    )
+    response = render(
+        request, "tickets/too_many.html", {"retry_after": decision.retry_after}, status=429
+    )
+    for name, value in ratelimit.headers(decision).items():
+        response[name] = value
+    return response
+
+
+@method_decorator([sensitive_post_parameters(), never_cache, csrf_protect], "dispatch")
+class ResetRequestView(View):
+    """Enter an email; the same confirmation whether or not an account exists."""
+
+    template_name = "tickets/reset_request.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        connection = request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION
+        return self._render(request, ResetRequestForm(initial={"connection": connection}))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        decision = ratelimit.hit("change_password", ip=client_ip(request))
+        if not decision.allowed:
+            return _too_many(request, decision)
+        form = ResetRequestForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        connection = connection_by_name(form.cleaned_data["connection"])
+        client_id = request.GET.get("client_id", "")
+        application = application_by_client_id(client_id) if client_id else None
+        if (
+            connection is None
+            or not connection.is_database
+            or (client_id and application is None)
+            or (application and not application.enabled_connections.filter(pk=connection.pk))
+        ):
+            form.add_error(None, _("This sign-in page is not set up for password resets."))
+            return self._render(request, form, status=400)
+        password_reset_request(
+            email=form.cleaned_data["email"],
+            connection=connection,
+            application=application,
+            request=request,
+        )
+        return render(
+            request,
+            "tickets/reset_request_done.html",
+            {
+                "login_url": reverse("accounts:login")
+                + _keep_params(request, "connection", "client_id", "ui_locales")
+            },
+        )
+
+    def _render(self, request: HttpRequest, form: ResetRequestForm, status: int = 200):
+        login_url = reverse("accounts:login") + _keep_params(
+            request, "connection", "client_id", "ui_locales"
+        )
+        return render(
+            request, self.template_name, {"form": form, "login_url": login_url}, status=status
+        )
+
+
+def _with_params(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))
+
+
+def _failure(request: HttpRequest, error: TicketInvalid | None, status: int = 400) -> HttpResponse:
+    ticket = error.ticket if error else None
+    problem = error.problem if error else TicketProblem.UNKNOWN
+    message = str(PROBLEM_TEXT[problem])
+    if ticket is not None and ticket.result_url:
+        return HttpResponseRedirect(
+            _with_params(ticket.result_url, {"success": "false", "message": message})
+        )
+    request_url = reverse("tickets:reset-request")
+    if ticket is not None:
+        request_url += "?" + urlencode({"connection": ticket.user.connection.name})
+    return render(
+        request,
+        "tickets/reset_invalid.html",
+        {"message": message, "request_url": request_url},
+        status=status,
+    )
+
+
+@never_cache
+@require_GET
+@sensitive_variables("token")
+def reset_link(request: HttpRequest) -> HttpResponse:
+    """The link in the email: check the ticket (never use it), keep it, drop it from the URL."""
+    token = request.GET.get("ticket", "")
+    try:
+        ticket_check(token=token)
+    except TicketInvalid as error:
+        ticket_failure_log(error=error, request=request)
+        return _failure(request, error)
+    # A fresh session key: the token never joins a session someone else may know.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = seal({"token": token})
+    return redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
+
+
+def _session_token(request: HttpRequest) -> str:
+    sealed = request.session.get(SESSION_KEY)
+    if not isinstance(sealed, str):
+        return ""
+    try:
+        return unseal(sealed).get("token", "")
+    except SealBroken:
+        return ""
+
+
+def _login_url(ticket: PasswordChangeTicket) -> str:
+    application: Application | None = ticket.application
+    if application is not None and application.default_login_route:
+        return application.default_login_route
+    return reverse("accounts:login") + "?" + urlencode({"connection": ticket.user.connection.name})
+
+
+@method_decorator(
+    [sensitive_post_parameters(), sensitive_variables(), never_cache, csrf_protect], "dispatch"
+)
+class ResetSetView(View):
+    """New password twice; on success the ticket is used and the user is NOT logged in."""
+
+    template_name = "tickets/reset_set.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            ticket = ticket_check(token=_session_token(request))
+        except TicketInvalid as error:
+            return _failure(request, error)
+        return self._render(request, ticket, SetPasswordForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        decision = ratelimit.hit("reset_set", ip=client_ip(request))
+        if not decision.allowed:
+            return _too_many(request, decision)
+        token = _session_token(request)
+        try:
+            ticket = ticket_check(token=token)
+        except TicketInvalid as error:
+            ticket_failure_log(error=error, request=request)
+            return _failure(request, error)
+        form = SetPasswordForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, ticket, form, status=400)
+        try:
+            ticket_redeem(token=token, password=form.cleaned_data["password"], request=request)
+        except TicketInvalid as error:
+            return _failure(request, error)
+        except PasswordChangeError as error:
+            for failure in error.failures or []:
+                form.add_error("password", failure.message)
+            if not error.failures:
+                form.add_error(None, error.message)
+            return self._render(request, ticket, form, status=400)
+        # The reset state goes; the user was not logged in and any session of theirs has ended.
+        request.session.flush()
+        message = _("Your password has been changed successfully.")
+        if ticket.result_url:
+            params = {"success": "true", "message": message}
+            if ticket.include_email_in_redirect:
+                params["email"] = ticket.user.email
+            return HttpResponseRedirect(_with_params(ticket.result_url, params))
+        return render(
+            request,
+            "tickets/reset_done.html",
+            {"message": message, "login_url": _login_url(ticket)},
+        )
+
+    def _render(
+        self,
+        request: HttpRequest,
+        ticket: PasswordChangeTicket,
+        form: SetPasswordForm,
+        status: int = 200,
+    ) -> HttpResponse:
+        rules = policy_rules(ticket.user.connection)
+        for rule in rules:
+            rule["code"] = str(rule["code"])
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "rules": rules, "email": ticket.user.email},
+            status=status,
+        )

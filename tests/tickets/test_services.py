@@ -81,11 +81,13 @@ def test_ttl_seconds_sets_the_lifetime_of_api_tickets(user):
 
 @pytest.mark.django_db
 def test_expired_ticket_is_refused_once_time_has_moved(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.API, ttl_seconds=600)
+    _, token = ticket_issue(user=user, door=TicketDoor.API, ttl_seconds=600)
 
-    with time_machine.travel(timezone.now() + timedelta(seconds=601), tick=False):
-        with pytest.raises(TicketInvalid) as caught:
-            ticket_redeem(token=token, password=NEW_PASSWORD)
+    with (
+        time_machine.travel(timezone.now() + timedelta(seconds=601), tick=False),
+        pytest.raises(TicketInvalid) as caught,
+    ):
+        ticket_redeem(token=token, password=NEW_PASSWORD)
 
     assert caught.value.problem == TicketProblem.EXPIRED
     user.refresh_from_db()
@@ -136,7 +138,7 @@ def test_a_refused_password_leaves_the_ticket_usable_and_logs_fcp(user):
 
 @pytest.mark.django_db
 def test_a_password_change_through_another_door_revokes_outstanding_tickets(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
 
     password_set(user=user, password=NEW_PASSWORD, door=Door.API)
 

@@ -1,0 +1,32 @@
+"""``ui_locales`` (OpenID Connect's parameter, read by Auth0's hosted pages) picks the language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+
+def ui_locales_language(value: str) -> str | None:
+    """The first supported language of a space-separated ``ui_locales`` list, or None."""
+    for tag in value.split()[:10]:
+        try:
+            return translation.get_supported_language_variant(tag.strip())
+        except LookupError:
+            continue
+    return None
+
+
+class UiLocalesMiddleware:
+    """Runs after LocaleMiddleware: a ``ui_locales`` query parameter wins over Accept-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        value = request.GET.get("ui_locales")
+        if value and (language := ui_locales_language(value)):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

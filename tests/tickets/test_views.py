@@ -1,0 +1,283 @@
+"""The hosted forgot-password and reset pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from accounts.models import LogEvent, LogType, UserSession
+from emails.models import InboxMessage
+from tests.factories import ApplicationFactory, UserFactory
+from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.services import ticket_issue
+
+NEW_PASSWORD = "Brand-New-Secret-77"
+REQUEST_URL = "/u/reset-password/request"
+FORGOT_JA = "パスワードをお忘れですか\uff1f"
+SET_URL = "/u/reset-password/set"
+
+pytestmark = pytest.mark.django_db
+
+
+def open_link(client, token, **extra):
+    return client.get("/u/reset-password", {"ticket": token}, **extra)
+
+
+def test_the_link_keeps_the_ticket_in_the_session_and_drops_it_from_the_url(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    response = open_link(client, token)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == SET_URL
+    assert token not in response.headers["Location"]
+    assert token not in str(Session.objects.get().session_data)
+
+
+def test_opening_the_link_never_uses_the_ticket(client, user):
+    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    open_link(client, token)
+    open_link(client, token)
+    client.get(SET_URL)
+
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.VALID
+
+
+def test_the_set_page_shows_the_policy_rules_and_loads_the_checker(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    page = client.get(SET_URL).content.decode()
+
+    assert "At least 8 characters." in page
+    assert 'id="password-rules" type="application/json"' in page
+    assert '/static/js/password-rules.js"' in page
+
+
+def test_a_new_password_is_set_and_the_user_is_not_logged_in(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    assert response.status_code == 200
+    assert "You can now log in with your new password." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert "_auth_user_id" not in client.session
+    assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD, user=user).count() == 1
+
+
+def test_the_users_login_sessions_end_on_reset(client, user):
+    other = type(client)()
+    other.post(
+        "/u/login",
+        {"email": user.email, "password": "Correct-Horse-42", "connection": user.connection.name},
+    )
+    assert UserSession.objects.filter(user=user).count() == 1
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    assert UserSession.objects.filter(user=user).count() == 0
+    assert other.get("/u/login/done").status_code == 302
+
+
+def test_the_link_cannot_be_used_twice(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+    client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    response = open_link(client, token)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This link has already been used." in page
+    assert 'id="request-new-link"' in page
+
+
+def test_a_weak_password_shows_the_broken_rules_and_keeps_the_ticket(client, user):
+    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    response = client.post(SET_URL, {"password": "short", "password2": "short"})
+
+    assert response.status_code == 400
+    assert "At least 8 characters." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.VALID
+    assert LogEvent.objects.filter(type=LogType.FAILED_CHANGE_PASSWORD).count() == 1
+
+
+def test_passwords_that_differ_are_refused(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"})
+
+    assert response.status_code == 400
+    assert "The two passwords do not match." in response.content.decode()
+
+
+def test_success_redirects_to_the_result_url_with_the_email_when_asked(client, user):
+    _, token = ticket_issue(
+        user=user,
+        door=TicketDoor.API,
+        result_url="https://app.example.com/done?x=1",
+        include_email_in_redirect=True,
+    )
+    open_link(client, token)
+
+    response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert (location.scheme, location.netloc, location.path) == (
+        "https",
+        "app.example.com",
+        "/done",
+    )
+    assert parse_qs(location.query) == {
+        "x": ["1"],
+        "success": ["true"],
+        "message": ["Your password has been changed successfully."],
+        "email": [user.email],
+    }
+
+
+def test_an_expired_ticket_with_a_result_url_redirects_with_success_false(client, user):
+    _, token = ticket_issue(
+        user=user, door=TicketDoor.API, result_url="https://app.example.com/done", ttl_seconds=60
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        response = open_link(client, token)
+
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query == {"success": ["false"], "message": ["This link has expired."]}
+    assert LogEvent.objects.get(type=LogType.FAILED_CHANGE_PASSWORD).details["ticket"] == "expired"
+
+
+def test_a_superseded_link_says_so(client, user):
+    _, old_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    response = open_link(client, old_token)
+
+    assert response.status_code == 400
+    assert "This link was replaced by a newer one." in response.content.decode()
+
+
+def test_the_done_page_links_to_the_applications_default_login_route(client, user):
+    app = ApplicationFactory(default_login_route="https://app.example.com/login")
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE, application=app)
+    open_link(client, token)
+
+    response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    assert 'href="https://app.example.com/login"' in response.content.decode()
+
+
+def test_the_set_page_without_a_ticket_in_the_session_is_refused(client, db):
+    response = client.get(SET_URL)
+
+    assert response.status_code == 400
+    assert 'id="request-new-link"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/u/reset-password/request", SET_URL, "/u/reset-password"])
+def test_reset_pages_send_the_security_headers(client, user, path):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+
+    response = client.get(path, {"ticket": token} if path == "/u/reset-password" else {})
+
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    if response.status_code == 200:
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+
+
+def test_the_request_page_gives_the_same_confirmation_for_known_and_unknown(client, user, worker):
+    known = client.post(REQUEST_URL, {"email": user.email, "connection": user.connection.name})
+    unknown = client.post(
+        REQUEST_URL, {"email": "nobody@example.com", "connection": user.connection.name}
+    )
+    worker()
+
+    assert known.status_code == unknown.status_code == 200
+    assert known.content == unknown.content
+    assert sorted(known.cookies.keys()) == sorted(unknown.cookies.keys()) == []
+    assert "If an account exists for that email address" in known.content.decode()
+    assert InboxMessage.objects.get().to == user.email
+
+
+def test_the_request_page_over_the_ip_limit_says_when_to_try_again(client, user, settings):
+    settings.REKEY_RATELIMITS = {**settings.REKEY_RATELIMITS, "change_password": "1/m/ip"}
+    data = {"email": user.email, "connection": user.connection.name}
+    client.post(REQUEST_URL, data)
+
+    response = client.post(REQUEST_URL, data)
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
+    assert response.headers["X-RateLimit-Limit"] == "1"
+    assert "Please wait 60 seconds, then try again." in response.content.decode()
+
+
+def test_the_request_page_is_linked_from_the_login_page(client, connection):
+    page = client.get("/u/login").content.decode()
+
+    assert f'href="{REQUEST_URL}?connection={connection.name}"' in page
+
+
+def test_ui_locales_shows_the_pages_in_japanese(client, user):
+    page = client.get(REQUEST_URL, {"ui_locales": "ja"}).content.decode()
+
+    assert 'lang="ja"' in page
+    assert FORGOT_JA in page
+
+
+def test_accept_language_japanese_shows_the_pages_in_japanese(client, user):
+    page = client.get(REQUEST_URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    assert FORGOT_JA in page
+
+
+def test_the_reset_email_is_in_the_requesters_language(client, user, worker):
+    client.post(
+        REQUEST_URL + "?ui_locales=ja", {"email": user.email, "connection": user.connection.name}
+    )
+    worker()
+
+    assert InboxMessage.objects.get().subject == "パスワードの再設定"
+
+
+def test_a_user_with_a_locale_gets_the_email_in_their_language(client, connection, worker):
+    user = UserFactory(locale="ja")
+
+    client.post(REQUEST_URL, {"email": user.email, "connection": connection.name})
+    worker()
+
+    assert InboxMessage.objects.get().subject == "パスワードの再設定"
+
+
+def test_a_tickets_count_stays_one_valid_per_user(client, user, worker):
+    for _ in range(3):
+        client.post(REQUEST_URL, {"email": user.email, "connection": user.connection.name})
+    worker()
+
+    statuses = sorted(t.status for t in PasswordChangeTicket.objects.all())
+    assert statuses == ["revoked", "revoked", "valid"]

@@ -1,0 +1,151 @@
+"""``POST /dbconnections/change_password``: Auth0's Authentication API forgot-password call."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts import ratelimit
+from accounts.events import client_ip, log_event
+from accounts.models import LogType
+from accounts.selectors import application_by_client_id, connection_by_name
+from tickets.services import password_reset_request
+
+SUCCESS_MESSAGE = "We've just sent you an email to reset your password."
+FIELDS = ("email", "connection", "client_id", "organization")
+
+
+class AuthApiError(StrEnum):
+    """Error codes of the Authentication API (``{"error", "error_description"}``)."""
+
+    INVALID_REQUEST = "invalid_request"
+    BAD_CONNECTION = "bad.connection"
+    UNKNOWN_CLIENT = "invalid_client"
+    TOO_MANY_REQUESTS = "too_many_requests"
+
+
+class BadRequest(Exception):
+    def __init__(self, code: AuthApiError, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def error_response(code: AuthApiError, description: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": str(code), "error_description": description}, status=status)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise BadRequest(AuthApiError.INVALID_REQUEST, "Duplicate parameters are not allowed.")
+    return dict(pairs)
+
+
+def request_body(request: HttpRequest) -> dict[str, Any]:
+    """The body's parameters, JSON or form; duplicates, mixtures and other types refused."""
+    if any(name in request.GET for name in FIELDS):
+        raise BadRequest(
+            AuthApiError.INVALID_REQUEST, "Parameters belong in the body, not the query string."
+        )
+    content_type = request.content_type or ""
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(AuthApiError.INVALID_REQUEST, "The body is not UTF-8.") from exc
+    if content_type == "application/json":
+        try:
+            data = json.loads(text, object_pairs_hook=_no_duplicates)
+        except ValueError as exc:
+            raise BadRequest(AuthApiError.INVALID_REQUEST, "The body is not valid JSON.") from exc
+        if not isinstance(data, dict):
+            raise BadRequest(AuthApiError.INVALID_REQUEST, "The body must be a JSON object.")
+        return data
+    if content_type == "application/x-www-form-urlencoded":
+        if text.lstrip().startswith(("{", "[")):
+            raise BadRequest(
+                AuthApiError.INVALID_REQUEST, "A JSON body must be sent as application/json."
+            )
+        return _no_duplicates(parse_qsl(text, keep_blank_values=True))
+    raise BadRequest(
+        AuthApiError.INVALID_REQUEST,
+        "Send application/json or application/x-www-form-urlencoded.",
+    )
+
+
+def _string(data: dict[str, Any], name: str, *, required: bool) -> str:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadRequest(AuthApiError.INVALID_REQUEST, f"Missing required parameter: {name}")
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(AuthApiError.INVALID_REQUEST, f"{name} must be a single string.")
+    if len(value) > 254:
+        raise BadRequest(AuthApiError.INVALID_REQUEST, f"{name} is too long.")
+    return value
+
+
+@method_decorator([csrf_exempt, never_cache], "dispatch")
+class ChangePasswordApi(View):
+    """Send a password reset email (Auth0's ``POST /dbconnections/change_password``).
+
+    The answer is the same bytes whether the email is a user's, nobody's, a blocked user's or a
+    social user's; CSRF does not apply (no cookie is read or set).
+    """
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        decision = ratelimit.hit("change_password", ip=client_ip(request))
+        if not decision.allowed:
+            log_event(
+                type=LogType.API_LIMIT,
+                description="Too many change password requests from this address",
+                request=request,
+            )
+            response = error_response(
+                AuthApiError.TOO_MANY_REQUESTS,
+                f"Too many requests. Try again in {decision.retry_after} seconds.",
+                status=429,
+            )
+            for name, value in ratelimit.headers(decision).items():
+                response[name] = value
+            return response
+        try:
+            data = request_body(request)
+            email = _string(data, "email", required=True)
+            connection_name = _string(data, "connection", required=True)
+            client_id = _string(data, "client_id", required=False)
+            _string(data, "organization", required=False)
+            if "@" not in email:
+                raise BadRequest(AuthApiError.INVALID_REQUEST, "email is not an email address.")
+            application = None
+            if client_id:
+                application = application_by_client_id(client_id)
+                if application is None:
+                    raise BadRequest(AuthApiError.UNKNOWN_CLIENT, "Unknown client.")
+            connection = connection_by_name(connection_name)
+            if connection is None or not connection.is_database:
+                raise BadRequest(AuthApiError.BAD_CONNECTION, "Connection not found.")
+            if application is not None and not application.enabled_connections.filter(
+                pk=connection.pk
+            ):
+                raise BadRequest(
+                    AuthApiError.BAD_CONNECTION, "Connection is not enabled for this client."
+                )
+        except BadRequest as error:
+            return error_response(error.code, error.description)
+        request.rekey_application = application  # type: ignore[attr-defined]  (for CORS)
+        password_reset_request(
+            email=email, connection=connection, application=application, request=request
+        )
+        return HttpResponse(SUCCESS_MESSAGE, content_type="text/plain; charset=utf-8")
