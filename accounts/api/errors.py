@@ -90,7 +90,7 @@ def error_body(status_code: int, message: str, error_code: str, **extra: Any) ->
 def first_validation_message(detail: Any, prefix: str) -> str:
     """Auth0's one-line validation message for the first failing property."""
     field, message = _first_error(detail)
-    if field in {None, "non_field_errors"}:
+    if field is None:
         return f"{prefix} validation error: '{message}'."
     return f"{prefix} validation error: '{message}' on property {field}."
 
@@ -99,7 +99,10 @@ def _first_error(detail: Any, path: str | None = None) -> tuple[str | None, str]
     if isinstance(detail, dict):
         for key, value in detail.items():
             key = str(key)
-            sub = key if path is None or key == "non_field_errors" else f"{path}.{key}"
+            if key == "non_field_errors":
+                sub = path
+            else:
+                sub = key if path is None else f"{path}.{key}"
             return _first_error(value, sub)
     if isinstance(detail, list):
         for index, value in enumerate(detail):

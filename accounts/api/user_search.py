@@ -44,35 +44,37 @@ def _boolean(field: str) -> Callable[[Term], Q]:
     return build
 
 
-def _moment(value: str, *, end: bool) -> datetime:
-    parsed = parse_datetime(value)
-    if parsed is None and (day := parse_date(value)) is not None:
-        parsed = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
-    if parsed is None:
+def _bounds(value: str) -> tuple[datetime, datetime]:
+    """The first and last instant a value names: a whole day for a date, else the instant."""
+    if len(value) == 10 and (day := parse_date(value)) is not None:
+        first = datetime.combine(day, datetime.min.time())
+        last = datetime.combine(day, datetime.max.time())
+    elif (moment := parse_datetime(value)) is not None:
+        first = last = moment
+    else:
         raise QuerySyntaxError(f"not a date: {value}")
-    return parsed if parsed.tzinfo else make_aware(parsed)
+    return (
+        first if first.tzinfo else make_aware(first),
+        last if last.tzinfo else make_aware(last),
+    )
 
 
 def date_filter(field: str) -> Callable[[Term], Q]:
-    """``field:2024-01-01`` (that day) or ``field:[2024-01-01 TO *]``."""
+    """``field:2024-01-01`` (that day), ``field:[2024-01-01 TO *]``, ``{...}`` exclusive."""
 
     def build(term: Term) -> Q:
         if term.prefix:
             raise QuerySyntaxError(f"{field} takes a date or a range")
         if not term.is_range:
-            return Q(
-                **{
-                    f"{field}__gte": _moment(term.value, end=False),
-                    f"{field}__lte": _moment(term.value, end=True),
-                }
-            )
+            first, last = _bounds(term.value)
+            return Q(**{f"{field}__gte": first, f"{field}__lte": last})
         q = Q()
         if term.range_from is not None:
-            op = "gte" if term.inclusive_from else "gt"
-            q &= Q(**{f"{field}__{op}": _moment(term.range_from, end=False)})
+            first, last = _bounds(term.range_from)
+            q &= Q(**({f"{field}__gte": first} if term.inclusive_from else {f"{field}__gt": last}))
         if term.range_to is not None:
-            op = "lte" if term.inclusive_to else "lt"
-            q &= Q(**{f"{field}__{op}": _moment(term.range_to, end=True)})
+            first, last = _bounds(term.range_to)
+            q &= Q(**({f"{field}__lte": last} if term.inclusive_to else {f"{field}__lt": first}))
         return q
 
     return build

@@ -11,15 +11,18 @@ from rest_framework import serializers
 class StrictInputSerializer(serializers.Serializer):
     """Refuses properties it does not know, as Auth0's payload validation does."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        data = self.initial_data
+    def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    "Additional properties not allowed: " + ",".join(map(str, unknown))
+                    {
+                        "non_field_errors": [
+                            "Additional properties not allowed: " + ",".join(map(str, unknown))
+                        ]
+                    }
                 )
-        return attrs
+        return super().to_internal_value(data)
 
 
 class Auth0DateTimeField(serializers.DateTimeField):
