@@ -99,10 +99,9 @@ def _first_error(detail: Any, path: str | None = None) -> tuple[str | None, str]
     if isinstance(detail, dict):
         for key, value in detail.items():
             key = str(key)
-            if key == "non_field_errors":
-                sub = path
-            else:
-                sub = key if path is None else f"{path}.{key}"
+            # DRF names object-level errors non_field_errors: they belong to the parent.
+            nested = key if path is None else f"{path}.{key}"
+            sub = path if key == "non_field_errors" else nested
             return _first_error(value, sub)
     if isinstance(detail, list):
         for index, value in enumerate(detail):

@@ -7,7 +7,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import connections, logs, oauth, users
+from accounts.api import connections, logs, oauth, tickets, users
 from accounts.api.auth import route
 from accounts.api.errors import api_not_found
 
@@ -32,6 +32,11 @@ urlpatterns = [
     path("api/v2/users-by-email", users.UsersByEmailApi.as_view(), name="users-by-email"),
     path("api/v2/connections", connections.ConnectionListApi.as_view(), name="connections"),
     path("api/v2/connections/<str:id>", ConnectionApi.as_view(), name="connection"),
+    path(
+        "api/v2/tickets/password-change",
+        tickets.PasswordChangeTicketCreateApi.as_view(),
+        name="tickets-password-change",
+    ),
     path("api/v2/logs", logs.LogListApi.as_view(), name="logs"),
     path("api/v2/logs/<str:id>", logs.LogGetApi.as_view(), name="log"),
     path("api/v2/schema", SpectacularAPIView.as_view(), name="schema"),

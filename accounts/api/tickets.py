@@ -1,0 +1,81 @@
+"""Password-change tickets: the same kind as the email link's, created without an email."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.auth import ManagementApi
+from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.serializers.base import error_responses
+from accounts.api.serializers.tickets import (
+    DEFAULT_TTL,
+    PasswordChangeTicketInputSerializer,
+    PasswordChangeTicketSerializer,
+)
+from accounts.api.users import user_or_404
+from accounts.models import Connection, User
+from accounts.selectors import application_by_client_id, user_by_email
+from accounts.services import password_change_allowed
+from tickets.models import TicketDoor
+from tickets.services import ticket_issue, ticket_url
+
+
+class PasswordChangeTicketCreateApi(ManagementApi):
+    """Create a password-change ticket (a reset link) for a user; no email is sent."""
+
+    required_scopes = {"POST": ("create:user_tickets",)}
+
+    @extend_schema(
+        tags=["Tickets"],
+        operation_id="post_password_change",
+        summary="Create a password change ticket",
+        description=(
+            "`user_id`, or `connection_id` and `email`. `ttl_sec` absent or 0 means 432000 "
+            "(five days). The ticket obeys the email link's rules: only the newest of a user's "
+            "tickets is valid, it is used once, and it expires. No email is sent."
+        ),
+        request=PasswordChangeTicketInputSerializer,
+        responses={201: PasswordChangeTicketSerializer, **error_responses(400, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        """Issue a ticket and answer its URL (built from PUBLIC_URL only)."""
+        data = self.body(PasswordChangeTicketInputSerializer)
+        application = None
+        if client_id := data.get("client_id"):
+            application = application_by_client_id(client_id)
+            if application is None:
+                raise bad_request("The client does not exist", ErrorCode.INEXISTENT_CLIENT)
+        user = self._user(data)
+        if why := password_change_allowed(user):
+            raise bad_request(why, ErrorCode.PASSWORD_NOT_SUPPORTED)
+        ticket, token = ticket_issue(
+            user=user,
+            door=TicketDoor.API,
+            application=application,
+            result_url=data.get("result_url", ""),
+            ttl_seconds=data.get("ttl_sec") or DEFAULT_TTL,
+            mark_email_as_verified=data["mark_email_as_verified"],
+            include_email_in_redirect=data["includeEmailInRedirect"],
+            request=self.django_request,
+        )
+        self.audit(
+            "Create a password change ticket",
+            user=user,
+            ticket_id=ticket.pk,
+            expires_at=ticket.expires_at.isoformat(),
+        )
+        return Response({"ticket": ticket_url(token)}, status=status.HTTP_201_CREATED)
+
+    def _user(self, data: dict) -> User:
+        if user_id := data.get("user_id"):
+            return user_or_404(user_id)
+        connection = Connection.objects.filter(id=data["connection_id"]).first()
+        if connection is None:
+            raise not_found("The connection does not exist", ErrorCode.INEXISTENT_CONNECTION)
+        user = user_by_email(connection=connection, email=data["email"])
+        if user is None:
+            raise not_found("The user does not exist.", ErrorCode.INEXISTENT_USER)
+        return user
