@@ -19,6 +19,16 @@ urlpatterns = [
         name="user-force-sign-in",
     ),
     path("users/<str:user_id>/block", danger.BlockView.as_view(), name="user-block"),
+    path(
+        "users/<str:user_id>/reset-email",
+        danger.ResetEmailView.as_view(),
+        name="user-reset-email",
+    ),
+    path(
+        "users/<str:user_id>/reset-link",
+        danger.ResetLinkView.as_view(),
+        name="user-reset-link",
+    ),
     path("connections/", connections.ConnectionListView.as_view(), name="connection-list"),
     path(
         "connections/<str:connection_id>/",

@@ -19,13 +19,17 @@ from accounts.services import (
     Door,
     PasswordChangeError,
     PasswordPolicyError,
+    password_change_allowed,
     password_set,
     sessions_expire,
     user_block_set,
 )
+from dashboard.actions import reset_link_generate
 from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
 from dashboard.permissions import StaffView, administrator_required, reauth_needed
 from dashboard.views.users import danger_context, user_get
+from tickets.models import TicketDoor
+from tickets.services import password_reset_request
 
 
 @method_decorator(
@@ -171,3 +175,53 @@ class BlockView(DangerActionView):
             reason=form.cleaned_data["reason"],
         )
         return self.done(target, _("User blocked.") if blocked else _("User unblocked."))
+
+
+class ResetEmailView(DangerActionView):
+    action = "reset-email"
+    title = gettext_lazy("Send password reset email")
+    explanation = gettext_lazy(
+        "Sends the same email as the forgot-password page, to the address on file. The user "
+        "chooses the new password; nobody else sees it."
+    )
+    button = gettext_lazy("Send email")
+
+    def perform(self, form: Any, target: User) -> HttpResponse:
+        outcome = password_reset_request(
+            email=target.email,
+            connection=target.connection,
+            request=self.request,
+            door=TicketDoor.DASHBOARD,
+            actor=self.request.user,  # type: ignore[arg-type]
+        )
+        if not outcome.sent:
+            # Staff may know why (the self-service page never says).
+            form.add_error(None, _("No email was sent: %(why)s.") % {"why": outcome.reason})
+            return self.render(form, target, status=400)
+        return self.done(
+            target, _("Password reset email queued for %(email)s.") % {"email": target.email}
+        )
+
+
+class ResetLinkView(DangerActionView):
+    action = "reset-link"
+    title = gettext_lazy("Generate password reset link")
+    explanation = gettext_lazy(
+        "Creates a one-time link that lets whoever holds it set this user's password. "
+        "Older links of the user stop working."
+    )
+    button = gettext_lazy("Generate link")
+    template_name = "dashboard/users/reset_link.html"
+
+    def perform(self, form: Any, target: User) -> HttpResponse:
+        if why := password_change_allowed(target):
+            form.add_error(None, why)
+            return self.render(form, target, status=400)
+        ticket, url = reset_link_generate(
+            user=target,
+            actor=self.request.user,  # type: ignore[arg-type]
+            request=self.request,
+            reason=form.cleaned_data["reason"],
+        )
+        # Rendered in this response only (never_cache): the link is not kept anywhere to show.
+        return self.render(form, target, ticket_link=url, ticket=ticket)

@@ -6,9 +6,19 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Application, ClientGrant, Connection, LogEvent
+from emails.models import EmailDelivery
 from tests.factories import ApplicationFactory, UserFactory
+from tickets.models import PasswordChangeTicket
 
 pytestmark = pytest.mark.django_db
+
+ACTIONS = [
+    "user-password-change",
+    "user-reset-email",
+    "user-reset-link",
+    "user-force-sign-in",
+    "user-block",
+]
 
 
 def test_anonymous_visitor_is_sent_to_the_hosted_login_with_next(client):
@@ -50,19 +60,19 @@ def test_viewer_sees_the_user_page_with_every_danger_zone_action_disabled(viewer
     html = response.content.decode()
     assert "Danger Zone" in html
     assert 'id="danger-viewer-note"' in html
-    for name in ("user-password-change", "user-force-sign-in", "user-block"):
+    for name in ACTIONS:
         assert reverse(f"dashboard:{name}", args=[user.user_id]) not in html
-    assert html.count('class="danger" disabled') == 3
+    assert html.count('class="danger" disabled') == 5
 
 
 def test_administrator_sees_the_danger_zone_actions_as_links(staff_client, user):
     html = staff_client.get(reverse("dashboard:user-detail", args=[user.user_id])).content.decode()
 
-    for name in ("user-password-change", "user-force-sign-in", "user-block"):
+    for name in ACTIONS:
         assert reverse(f"dashboard:{name}", args=[user.user_id]) in html
 
 
-@pytest.mark.parametrize("name", ["user-password-change", "user-force-sign-in", "user-block"])
+@pytest.mark.parametrize("name", ACTIONS)
 def test_viewer_cannot_even_open_a_danger_zone_form(viewer_client, user, name):
     response = viewer_client.get(reverse(f"dashboard:{name}", args=[user.user_id]))
 
@@ -76,6 +86,8 @@ def test_viewer_cannot_even_open_a_danger_zone_form(viewer_client, user, name):
             "user-password-change",
             {"new_password1": "Brand-New-Pass-9", "new_password2": "Brand-New-Pass-9"},
         ),
+        ("user-reset-email", {}),
+        ("user-reset-link", {}),
         ("user-force-sign-in", {}),
         ("user-block", {"blocked": "1"}),
     ],
@@ -94,6 +106,8 @@ def test_forged_danger_zone_post_from_a_viewer_is_refused_and_changes_nothing(
     user.refresh_from_db()
     assert (user.password, user.security_stamp, user.blocked) == before
     assert not LogEvent.objects.filter(user=user).exists()
+    assert not PasswordChangeTicket.objects.exists()
+    assert not EmailDelivery.objects.exists()
 
 
 def test_forged_settings_posts_from_a_viewer_are_refused(viewer_client, connection):

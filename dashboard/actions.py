@@ -1,0 +1,37 @@
+"""Dashboard actions built on another app's service where that service writes no audit row.
+
+``ticket_issue`` (tickets) records no log event of its own, because the self-service and API
+callers log around it; a staff-made reset link must still appear in the log with its actor.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.events import log_event
+from accounts.models import LogType, User
+from tickets.models import PasswordChangeTicket, TicketDoor
+from tickets.services import ticket_issue, ticket_url
+
+
+def reset_link_generate(
+    *, user: User, actor: User, request: HttpRequest | None = None, reason: str = ""
+) -> tuple[PasswordChangeTicket, str]:
+    """Issue a dashboard ticket for the user and log it; returns (ticket, URL) — show it once."""
+    with transaction.atomic():
+        ticket, token = ticket_issue(
+            user=user, door=TicketDoor.DASHBOARD, actor=actor, request=request
+        )
+        details: dict[str, object] = {"door": "dashboard", "ticket_id": ticket.pk}
+        if reason:
+            details["reason"] = reason[:500]
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Create password change ticket",
+            user=user,
+            actor=actor,
+            request=request,
+            details=details,
+        )
+    return ticket, ticket_url(token)
