@@ -106,9 +106,11 @@ def test_a_ticket_is_used_once(api, user):
 def test_a_ticket_expires_after_its_ttl(api, user):
     token = token_of(api.post(URL, {"user_id": user.user_id, "ttl_sec": 60}))
 
-    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
-        with pytest.raises(TicketInvalid) as caught:
-            ticket_check(token=token)
+    with (
+        time_machine.travel(timezone.now() + timedelta(seconds=61)),
+        pytest.raises(TicketInvalid) as caught,
+    ):
+        ticket_check(token=token)
     assert caught.value.problem == TicketProblem.EXPIRED
 
 
