@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "accounts.middleware.UiLocalesMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Referrer-Policy no-referrer makes browsers send "Origin: null"; see the middleware.
+    "accounts.middleware.SameOriginNullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
