@@ -6,11 +6,14 @@ callers log around it; a staff-made reset link must still appear in the log with
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.events import log_event
 from accounts.models import LogType, User
+from emails.models import EmailTemplate
 from tickets.models import PasswordChangeTicket, TicketDoor
 from tickets.services import ticket_issue, ticket_url
 
@@ -35,3 +38,32 @@ def reset_link_generate(
             details=details,
         )
     return ticket, ticket_url(token)
+
+
+def email_template_save(
+    *,
+    template: EmailTemplate,
+    actor: User,
+    request: HttpRequest | None = None,
+    fields: dict[str, Any],
+) -> EmailTemplate:
+    """Save an edited email template and log it with the actor (``sapi``).
+
+    The emails app has no update service yet; this one only assigns validated form fields.
+    """
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(template, name, value)
+        template.save()
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Update email template",
+            actor=actor,
+            request=request,
+            details={
+                "template": template.name,
+                "language": template.language,
+                "fields": sorted(fields),
+            },
+        )
+    return template

@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts import ratelimit
 from accounts.models import Application, Connection, LogType, PolicyLevel
 from accounts.scopes import MANAGEMENT_API_SCOPES
+from dashboard.emails import sample_context
 from dashboard.permissions import password_entered
+from emails.models import DeliveryStatus, EmailTemplate
+from emails.rendering import TemplateRenderError, liquid_render
 
 
 class DangerForm(forms.Form):
@@ -258,3 +261,60 @@ class OTPTokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class EmailTemplateForm(forms.ModelForm):
+    """An email template as staff edit it; the Liquid must parse and render with sample data."""
+
+    class Meta:
+        model = EmailTemplate
+        fields = [
+            "subject",
+            "body",
+            "from_address",
+            "url_lifetime_in_seconds",
+            "result_url",
+            "include_email_in_redirect",
+            "enabled",
+        ]
+        labels = {
+            "body": _("Body (HTML with Liquid)"),
+            "from_address": _("From (empty: the default sender)"),
+            "url_lifetime_in_seconds": _("URL lifetime (seconds)"),
+            "result_url": _("Redirect to after the reset (result URL)"),
+            "include_email_in_redirect": _("Include the email in the redirect"),
+            "enabled": _("Enabled"),
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 14, "class": "code", "spellcheck": "false"})
+        }
+
+    def clean_url_lifetime_in_seconds(self) -> int:
+        value = self.cleaned_data.get("url_lifetime_in_seconds") or 0
+        if not 60 <= value <= 30 * 86400:
+            raise ValidationError(_("Between 60 seconds and 30 days."))
+        return value
+
+    def _liquid(self, field: str, autoescape: bool) -> str:
+        source = self.cleaned_data.get(field, "")
+        try:
+            liquid_render(source, sample_context(self.instance), autoescape=autoescape)
+        except TemplateRenderError as exc:
+            raise ValidationError(_("Liquid error: %(e)s") % {"e": exc.message}) from None
+        return source
+
+    def clean_subject(self) -> str:
+        return self._liquid("subject", autoescape=False)
+
+    def clean_body(self) -> str:
+        return self._liquid("body", autoescape=True)
+
+    def template_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *DeliveryStatus.choices]
+    )
+    cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.views import applications, connections, danger, logs, otp, users
+from dashboard.views import applications, connections, danger, emails, logs, otp, users
 
 app_name = "dashboard"
 
@@ -56,6 +56,30 @@ urlpatterns = [
         applications.ApplicationSecretRotateView.as_view(),
         name="application-secret-rotate",
     ),
+    path("emails/templates/", emails.EmailTemplateListView.as_view(), name="email-template-list"),
+    path(
+        "emails/templates/<str:name>/<str:language>/",
+        emails.EmailTemplateDetailView.as_view(),
+        name="email-template-detail",
+    ),
+    path(
+        "emails/templates/<str:name>/<str:language>/preview",
+        emails.EmailTemplatePreviewView.as_view(),
+        name="email-template-preview",
+    ),
+    path(
+        "emails/templates/<str:name>/<str:language>/test",
+        emails.EmailTemplateTestView.as_view(),
+        name="email-template-test",
+    ),
+    path("emails/deliveries/", emails.DeliveryListView.as_view(), name="delivery-list"),
+    path(
+        "emails/deliveries/<int:delivery_id>/retry",
+        emails.DeliveryRetryView.as_view(),
+        name="delivery-retry",
+    ),
+    path("emails/inbox/", emails.InboxListView.as_view(), name="inbox-list"),
+    path("emails/inbox/<int:message_id>/", emails.InboxMessageView.as_view(), name="inbox-message"),
     path("logs/", logs.LogListView.as_view(), name="log-list"),
     path("otp/setup", otp.OTPSetupView.as_view(), name="otp-setup"),
     path("otp/verify", otp.OTPVerifyView.as_view(), name="otp-verify"),
