@@ -23,8 +23,9 @@ def seal(payload: dict[str, str]) -> str:
     return _fernet().encrypt(json.dumps(payload).encode()).decode()
 
 
-def unseal(token: str) -> dict[str, str]:
+def unseal(token: str, *, max_age: int | None = None) -> dict[str, str]:
+    """Open a sealed payload; SealBroken when tampered with, or older than max_age seconds."""
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
+        return json.loads(_fernet().decrypt(token.encode(), ttl=max_age))
     except InvalidToken as exc:
         raise SealBroken("the sealed email body cannot be opened") from exc

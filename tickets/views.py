@@ -35,9 +35,14 @@ from tickets.services import (
     ticket_redeem,
 )
 
-# The session holds the token sealed (encrypted), never in clear, and only between the link
-# and the new password; it is not a login session and the user is never logged in by it.
-SESSION_KEY = "rekey_reset_ticket"
+# Between the link and the new password the token lives in a reset session of its own: a
+# cookie holding it sealed (encrypted and authenticated with SECRET_KEY), scoped to the reset
+# pages and short-lived. It is not the login session: opening a link in a browser where someone
+# is logged in changes nothing for them, and the redeemer is never logged in by it. A planted
+# cookie cannot carry a token the attacker does not have, so there is nothing to fixate.
+RESET_COOKIE = "rekey_reset"
+RESET_COOKIE_PATH = "/u/reset-password"
+RESET_COOKIE_AGE = 3600
 
 PROBLEM_TEXT = {
     TicketProblem.UNKNOWN: gettext_lazy(
@@ -119,6 +124,11 @@ class ResetRequestView(View):
         )
 
 
+def _forget_reset(response: HttpResponse) -> HttpResponse:
+    response.delete_cookie(RESET_COOKIE, path=RESET_COOKIE_PATH, samesite="Lax")
+    return response
+
+
 def _with_params(url: str, params: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
@@ -130,18 +140,16 @@ def _failure(request: HttpRequest, error: TicketInvalid | None, status: int = 40
     problem = error.problem if error else TicketProblem.UNKNOWN
     message = str(PROBLEM_TEXT[problem])
     if ticket is not None and ticket.result_url:
-        return HttpResponseRedirect(
-            _with_params(ticket.result_url, {"success": "false", "message": message})
+        return _forget_reset(
+            HttpResponseRedirect(
+                _with_params(ticket.result_url, {"success": "false", "message": message})
+            )
         )
     request_url = reverse("tickets:reset-request")
     if ticket is not None:
         request_url += "?" + urlencode({"connection": ticket.user.connection.name})
-    return render(
-        request,
-        "tickets/reset_invalid.html",
-        {"message": message, "request_url": request_url},
-        status=status,
-    )
+    context = {"message": message, "request_url": request_url}
+    return _forget_reset(render(request, "tickets/reset_invalid.html", context, status=status))
 
 
 @never_cache
@@ -155,18 +163,25 @@ def reset_link(request: HttpRequest) -> HttpResponse:
     except TicketInvalid as error:
         ticket_failure_log(error=error, request=request)
         return _failure(request, error)
-    # A fresh session key: the token never joins a session someone else may know.
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = seal({"token": token})
-    return redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
+    response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
+    response.set_cookie(
+        RESET_COOKIE,
+        seal({"token": token}),
+        max_age=RESET_COOKIE_AGE,
+        path=RESET_COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _session_token(request: HttpRequest) -> str:
-    sealed = request.session.get(SESSION_KEY)
-    if not isinstance(sealed, str):
+    sealed = request.COOKIES.get(RESET_COOKIE, "")
+    if not sealed:
         return ""
     try:
-        return unseal(sealed).get("token", "")
+        return str(unseal(sealed, max_age=RESET_COOKIE_AGE).get("token", ""))
     except SealBroken:
         return ""
 
@@ -216,19 +231,15 @@ class ResetSetView(View):
             if not error.failures:
                 form.add_error(None, error.message)
             return self._render(request, ticket, form, status=400)
-        # The reset state goes; the user was not logged in and any session of theirs has ended.
-        request.session.flush()
+        # The user is not logged in; password_set has ended every login session of theirs.
         message = _("Your password has been changed successfully.")
         if ticket.result_url:
             params = {"success": "true", "message": message}
             if ticket.include_email_in_redirect:
                 params["email"] = ticket.user.email
-            return HttpResponseRedirect(_with_params(ticket.result_url, params))
-        return render(
-            request,
-            "tickets/reset_done.html",
-            {"message": message, "login_url": _login_url(ticket)},
-        )
+            return _forget_reset(HttpResponseRedirect(_with_params(ticket.result_url, params)))
+        context = {"message": message, "login_url": _login_url(ticket)}
+        return _forget_reset(render(request, "tickets/reset_done.html", context))
 
     def _render(
         self,

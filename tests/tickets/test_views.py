@@ -28,15 +28,49 @@ def open_link(client, token, **extra):
     return client.get("/u/reset-password", {"ticket": token}, **extra)
 
 
-def test_the_link_keeps_the_ticket_in_the_session_and_drops_it_from_the_url(client, user):
+def test_the_link_keeps_the_ticket_sealed_in_a_reset_cookie_and_drops_it_from_the_url(client, user):
     _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
 
     response = open_link(client, token)
 
     assert response.status_code == 302
     assert response.headers["Location"] == SET_URL
-    assert token not in response.headers["Location"]
-    assert token not in str(Session.objects.get().session_data)
+    cookie = response.cookies["rekey_reset"]
+    assert token not in cookie.value
+    assert (cookie["path"], cookie["httponly"], cookie["samesite"]) == (
+        "/u/reset-password",
+        True,
+        "Lax",
+    )
+    assert Session.objects.count() == 0
+
+
+def test_opening_a_link_leaves_a_login_session_in_the_same_browser_alone(client, user):
+    staff = UserFactory()
+    client.post(
+        "/u/login",
+        {"email": staff.email, "password": "Correct-Horse-42", "connection": staff.connection.name},
+    )
+    session_key = client.session.session_key
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    open_link(client, token)
+    client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    assert client.session.session_key == session_key
+    assert client.get("/u/login/done").status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_tampered_reset_cookie_is_refused(client, user):
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    open_link(client, token)
+    client.cookies["rekey_reset"] = client.cookies["rekey_reset"].value[:-4] + "AAAA"
+
+    response = client.get(SET_URL)
+
+    assert response.status_code == 400
 
 
 def test_opening_the_link_never_uses_the_ticket(client, user):
@@ -72,6 +106,7 @@ def test_a_new_password_is_set_and_the_user_is_not_logged_in(client, user):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert "_auth_user_id" not in client.session
+    assert client.cookies["rekey_reset"].value == ""
     assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD, user=user).count() == 1
 
 

@@ -144,7 +144,8 @@ class ChangePasswordApi(View):
                 )
         except BadRequest as error:
             return error_response(error.code, error.description)
-        request.rekey_application = application  # type: ignore[attr-defined]  (for CORS)
+        # Read by the CORS check (tickets.receivers) to allow this application's origins only.
+        request.rekey_application = application  # type: ignore[attr-defined]
         password_reset_request(
             email=email, connection=connection, application=application, request=request
         )
