@@ -235,7 +235,7 @@ class UserUpdateApi(ManagementApi):
             raise password_error(exc) from exc
         except UserAlreadyExists as exc:
             raise ManagementApiError(409, str(exc), ErrorCode.USER_EXISTS) from exc
-        return Response(user_data(user_or_404(user.user_id)))
+        return Response(user_data(user))
 
 
 class UsersByEmailApi(ManagementApi):
