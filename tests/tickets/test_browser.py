@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from emails.models import InboxMessage
@@ -35,6 +36,13 @@ def test_forgot_password_to_login_with_the_new_password(
     settings.MAILERS = {"default": {"BACKEND": "emails.backends.LocalInboxBackend"}}
     user = UserFactory(connection=ConnectionFactory(), email="walker@example.com")
     csp_violations: list[str] = []
+    axe = Axe()
+    accessibility: dict[str, str] = {}
+
+    def check_accessibility(page) -> None:
+        results = axe.run(page)
+        if results.violations_count:
+            accessibility[page.url] = results.generate_report()
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -51,6 +59,7 @@ def test_forgot_password_to_login_with_the_new_password(
             page.goto(f"{live_server.url}/u/login")
             page.get_by_role("link", name="Don't remember your password?").click()
             expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+            check_accessibility(page)
             page.get_by_label("Email address").fill("WALKER@example.com")
             page.get_by_role("button", name="Send me a reset link").click()
             expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
@@ -62,6 +71,7 @@ def test_forgot_password_to_login_with_the_new_password(
 
             page.goto(link)
             expect(page).to_have_url(f"{live_server.url}/u/reset-password/set")
+            check_accessibility(page)
             length_rule = page.locator('#password-rules-list li[data-code="password_too_short"]')
             page.get_by_label("New password", exact=True).fill("short")
             expect(length_rule).to_have_class(re.compile(r"\bbad\b"))
@@ -70,6 +80,7 @@ def test_forgot_password_to_login_with_the_new_password(
             page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
             page.get_by_role("button", name="Reset password").click()
             expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+            check_accessibility(page)
 
             page.get_by_role("link", name="Log in").click()
             page.get_by_label("Email address").fill(user.email)
@@ -83,3 +94,4 @@ def test_forgot_password_to_login_with_the_new_password(
             browser.close()
 
     assert csp_violations == []
+    assert accessibility == {}
