@@ -7,7 +7,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import connections, logs, oauth, tickets, users
+from accounts.api import connections, email_templates, logs, oauth, tickets, users
 from accounts.api.auth import route
 from accounts.api.errors import api_not_found
 
@@ -15,6 +15,9 @@ app_name = "api"
 
 UsersApi = route("UsersApi", users.UserListApi, users.UserCreateApi)
 UserApi = route("UserApi", users.UserGetApi, users.UserUpdateApi)
+EmailTemplateApi = route(
+    "EmailTemplateApi", email_templates.EmailTemplateGetApi, email_templates.EmailTemplateUpdateApi
+)
 ConnectionApi = route(
     "ConnectionApi", connections.ConnectionGetApi, connections.ConnectionUpdateApi
 )
@@ -36,6 +39,11 @@ urlpatterns = [
         "api/v2/tickets/password-change",
         tickets.PasswordChangeTicketCreateApi.as_view(),
         name="tickets-password-change",
+    ),
+    path(
+        "api/v2/email-templates/<str:templateName>",
+        EmailTemplateApi.as_view(),
+        name="email-template",
     ),
     path("api/v2/logs", logs.LogListApi.as_view(), name="logs"),
     path("api/v2/logs/<str:id>", logs.LogGetApi.as_view(), name="log"),

@@ -30,6 +30,8 @@ EXPECTED_OPERATIONS = {
     "PATCH /api/v2/connections/{id}",
     "GET /api/v2/logs",
     "GET /api/v2/logs/{id}",
+    "GET /api/v2/email-templates/{templateName}",
+    "PATCH /api/v2/email-templates/{templateName}",
 }
 
 
@@ -73,7 +75,7 @@ def _operations(api_schema):
 
 
 def _case(operation):
-    path_parameters = {p.name: "auth0|0" for p in operation.path_parameters}
+    path_parameters = {p.name: "reset_email" for p in operation.path_parameters}
     body = {} if operation.method.upper() in {"POST", "PATCH"} else None
     kwargs = {"path_parameters": path_parameters}
     if body is not None:
