@@ -9,7 +9,6 @@ from email.mime.base import MIMEBase
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 
 from emails.models import InboxMessage
 
@@ -26,6 +25,21 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
             if mimetype == "text/html" and not isinstance(content, MIMEBase):
                 html = str(content)
     return text, html
+
+
+def _echo(message: EmailMessage, body: str) -> None:
+    # Readable, not MIME: an operator of the embedded set-up copies the link from here.
+    # Best effort: the message is already in the inbox, so a closed console must not fail (and
+    # so repeat) the delivery.
+    rule = "-" * 72
+    try:
+        sys.stdout.write(
+            f"{rule}\nLocal inbox · To: {', '.join(message.to)}\nFrom: {message.from_email}\n"
+            f"Subject: {message.subject}\n\n{body.rstrip()}\n{rule}\n"
+        )
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 class LocalInboxBackend(BaseEmailBackend):
@@ -46,6 +60,6 @@ class LocalInboxBackend(BaseEmailBackend):
                 message_id=str(message.extra_headers.get("Message-ID", ""))[:255],
             )
             count += 1
-        if count and settings.REKEY_LOCAL_INBOX_ECHO:
-            ConsoleBackend(stream=sys.stdout).send_messages(email_messages)
+            if settings.REKEY_LOCAL_INBOX_ECHO:
+                _echo(message, text or html)
         return count
