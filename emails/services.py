@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.events import log_event
@@ -216,10 +216,18 @@ def _delivery_failed(delivery: EmailDelivery, exc: Exception) -> str:
     return DeliveryStatus.FAILED
 
 
+# A delivery still "sending" after this long lost its worker (killed mid-send).
+STALE_SENDING = timedelta(minutes=15)
+
+
 def delivery_retry(*, delivery: EmailDelivery, actor: User | None = None) -> EmailDelivery:
-    """Queue a failed delivery again for a fresh round of attempts (the dashboard's Retry)."""
+    """Queue a failed (or stuck sending) delivery again for a fresh round of attempts."""
+    now = timezone.now()
+    retryable = Q(status=DeliveryStatus.FAILED) | Q(
+        status=DeliveryStatus.SENDING, updated_at__lt=now - STALE_SENDING
+    )
     with transaction.atomic():
-        updated = EmailDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+        updated = EmailDelivery.objects.filter(retryable, pk=delivery.pk).update(
             status=DeliveryStatus.QUEUED,
             attempts=0,
             next_attempt_at=None,

@@ -212,3 +212,19 @@ def test_retry_leaves_a_sent_delivery_alone(worker):
     worker()
 
     assert InboxMessage.objects.count() == 1
+
+
+def test_retry_rescues_a_delivery_whose_worker_died_mid_send(worker):
+    delivery = enqueue()
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENDING, attempts=1)
+
+    delivery_retry(delivery=delivery)  # too early: another worker may still be sending
+    assert EmailDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        delivery_retry(delivery=delivery)
+        worker()
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert InboxMessage.objects.count() == 1
