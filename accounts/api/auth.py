@@ -112,7 +112,6 @@ class ManagementApi(APIView):
     permission_classes = [HasRequiredScope]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
-    throttle_classes: ClassVar[list[Any]] = []
     # {"GET": ("read:users",)}: a dict so that two operations on one path can share a route.
     required_scopes: ClassVar[dict[str, tuple[str, ...]]] = {}
     http_method_names = ["get", "post", "patch", "delete"]

@@ -97,8 +97,8 @@ class LogListApi(ManagementApi):
             # log ids begin with a millisecond timestamp: their order is the events' order.
             if checkpoint := query.get("from"):
                 logs = logs.filter(log_id__gt=checkpoint)
-            rows = logs.order_by("log_id")[: query.get("take", 50)]
-            return Response(ManagementLogSerializer(rows, many=True).data)
+            after = logs.order_by("log_id")[: query.get("take", 50)]
+            return Response(ManagementLogSerializer(after, many=True).data)
         ascending = query.get("sort") == "date:1"
         logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
         start = query["page"] * query["per_page"]

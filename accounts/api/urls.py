@@ -1,6 +1,8 @@
 """Routes of the token endpoint, the JWKS and the Management API (each with its own prefix,
 since config/urls.py includes this module at the root)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.urls import path, re_path
 from django.utils.csp import CSP
@@ -12,6 +14,9 @@ from accounts.api.auth import route
 from accounts.api.errors import api_not_found
 
 app_name = "api"
+
+# Swagger UI (served by the sidecar from our own static files) sets inline styles.
+DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
 
 UsersApi = route("UsersApi", users.UserListApi, users.UserCreateApi)
 UserApi = route("UserApi", users.UserGetApi, users.UserUpdateApi)
@@ -50,10 +55,7 @@ urlpatterns = [
     path("api/v2/schema", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/v2/docs",
-        # Swagger UI (served by the sidecar from our own static files) sets inline styles.
-        csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
-        ),
+        csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
     # Anything else under /api/v2/ is a 404 in Auth0's shape, not Django's HTML page.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from auth0.authentication import Database, GetToken
 from auth0.management import Auth0
@@ -35,9 +36,12 @@ def sdk_token(rekey, m2m) -> str:
 
 
 @pytest.fixture
-def management(rekey, sdk_token) -> Auth0:
-    # The generated Management client takes a base URL: the one thing that changes.
-    return Auth0(base_url=f"http://{rekey}/api/v2", token=sdk_token)
+def management(rekey, sdk_token):
+    # The generated Management client takes a base URL: the one thing that changes. Its HTTP
+    # client is closed afterwards, so no keep-alive connection holds a server thread (and its
+    # database connection) past the test.
+    with httpx.Client(timeout=30) as http:
+        yield Auth0(base_url=f"http://{rekey}/api/v2", token=sdk_token, httpx_client=http)
 
 
 def test_get_token_client_credentials(rekey, m2m):

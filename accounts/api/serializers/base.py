@@ -28,9 +28,8 @@ class StrictInputSerializer(serializers.Serializer):
 class Auth0DateTimeField(serializers.DateTimeField):
     """ISO 8601 in UTC with milliseconds and ``Z``, as Auth0 writes dates."""
 
-    def to_representation(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
+    def to_representation(self, value: datetime) -> str:
+        # DRF answers None itself for a null attribute: value is always a datetime here.
         value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 

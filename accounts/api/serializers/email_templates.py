@@ -53,14 +53,13 @@ class EmailTemplateQuerySerializer(serializers.Serializer):
     )
 
 
-def _from_address(value: str) -> str:
+def _from_address(value: str) -> None:
     if value:
         _, address = parseaddr(value)
         try:
             validate_email(address)
         except DjangoValidationError as exc:
             raise serializers.ValidationError("Not a valid sender address") from exc
-    return value
 
 
 class EmailTemplateUpdateInputSerializer(StrictInputSerializer):

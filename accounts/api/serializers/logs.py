@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.api.serializers.base import Auth0DateTimeField, PageQuerySerializer
@@ -39,7 +41,7 @@ class LogListQuerySerializer(PageQuerySerializer):
     # Checkpoint paging: the events after log id ``from``, oldest first, ``take`` at a time.
     take = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
         self.fields["from"] = serializers.CharField(required=False, max_length=40)

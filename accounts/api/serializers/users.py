@@ -110,19 +110,31 @@ class UserListQuerySerializer(PageQuerySerializer):
         r"^(" + "|".join(SORT_FIELDS) + r"):(1|-1)$", required=False, max_length=40
     )
     connection = serializers.CharField(required=False, max_length=128)
-    fields = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
+    # shadow Serializer.fields at run time.
+    fields = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=1000
+    )
     include_fields = serializers.BooleanField(required=False, default=True)
     search_engine = serializers.ChoiceField(choices=["v1", "v2", "v3"], required=False)
 
 
 class UserByEmailQuerySerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
-    fields = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
+    # shadow Serializer.fields at run time.
+    fields = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=1000
+    )
     include_fields = serializers.BooleanField(required=False, default=True)
 
 
 class UserFieldsQuerySerializer(serializers.Serializer):
-    fields = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
+    # shadow Serializer.fields at run time.
+    fields = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=1000
+    )
     include_fields = serializers.BooleanField(required=False, default=True)
 
 
