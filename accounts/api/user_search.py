@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import make_aware
@@ -15,14 +17,42 @@ from accounts.models import User, email_key
 _BOOLEANS = {"true": True, "false": False}
 
 
+@functools.cache
+def _codepoint_ordered(alias: str) -> bool:
+    """Whether the database compares text by code point (so a prefix is a range)."""
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        return True  # BINARY collation: UTF-8 byte order is code point order
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            row = cursor.fetchone()
+        return bool(row) and str(row[0]).split(".")[0] in {"C", "POSIX"}
+    return False
+
+
+def prefix_filter(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written so that a plain B-tree index serves it.
+
+    LIKE 'abc%' uses a B-tree only under the C collation (PostgreSQL) or with
+    case_sensitive_like (SQLite); a range ``>= 'abc' AND < 'abd'`` uses it whenever the database
+    orders text by code point, and the LIKE stays as the exact condition.
+    """
+    condition = Q(**{f"{field}__startswith": prefix})
+    if prefix and ord(prefix[-1]) < 0x10FFFF and _codepoint_ordered("default"):
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        condition &= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return condition
+
+
 def _email(term: Term) -> Q:
-    # email_key is indexed: an exact match or a prefix (LIKE 'abc%') can use the index.
+    # email_key is indexed: an exact match or a prefix range uses the index.
     key = email_key(term.value)
-    return Q(email_key__startswith=key) if term.prefix else Q(email_key=key)
+    return prefix_filter("email_key", key) if term.prefix else Q(email_key=key)
 
 
 def _user_id(term: Term) -> Q:
-    return Q(user_id__startswith=term.value) if term.prefix else Q(user_id=term.value)
+    return prefix_filter("user_id", term.value) if term.prefix else Q(user_id=term.value)
 
 
 def _name(term: Term) -> Q:
@@ -82,7 +112,7 @@ def date_filter(field: str) -> Callable[[Term], Q]:
 
 def _free_text(term: Term) -> Q:
     if term.prefix:
-        return Q(email_key__startswith=email_key(term.value)) | Q(name__istartswith=term.value)
+        return prefix_filter("email_key", email_key(term.value)) | Q(name__istartswith=term.value)
     return Q(email_key__contains=email_key(term.value)) | Q(name__icontains=term.value)
 
 
