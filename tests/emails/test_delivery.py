@@ -67,12 +67,16 @@ def smtp_server(settings):
 
 @pytest.fixture
 def refused_smtp(settings):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
+    # A port held bound but not listening: connections are refused, and nobody else can take it.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": held.getsockname()[1], "timeout": 5},
+            }
         }
-    }
+        yield
 
 
 def test_the_outbox_never_holds_the_link_in_clear(db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from urllib.parse import urlencode
 
 import pytest
@@ -331,12 +332,17 @@ def test_ratelimit_enable_off_switches_the_limits_off(client, connection, settin
     assert statuses == {200}
 
 
-def test_a_failing_email_backend_leaves_the_answer_unchanged(client, user, settings, worker):
+def test_a_failing_email_backend_leaves_the_answer_unchanged(
+    client, user, settings, worker, request
+):
+    # A port held bound but not listening: the SMTP connection is refused.
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    request.addfinalizer(held.close)
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            # Nothing listens on the discard port: the connection is refused.
-            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 5},
+            "OPTIONS": {"host": "127.0.0.1", "port": held.getsockname()[1], "timeout": 5},
         }
     }
 
