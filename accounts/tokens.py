@@ -24,6 +24,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 ALGORITHM = "RS256"
@@ -100,10 +101,18 @@ def _load(path: Path) -> SigningKey:
 
 
 def signing_key() -> SigningKey:
-    """The current signing key, generated on first use."""
+    """The current signing key, generated on first use (outside production)."""
     path = Path(settings.REKEY_JWT_PRIVATE_KEY_PATH)
     with _lock:
         if not path.exists():
+            if settings.PRODUCTION and not settings.TESTING:
+                # Every server behind the load balancer must sign with the same key: one
+                # generated here would make the other servers refuse this server's tokens.
+                raise ImproperlyConfigured(
+                    f"No JWT signing key at {path} (REKEY_JWT_PRIVATE_KEY_PATH). In production "
+                    "give every server the same key, e.g.: openssl genpkey -algorithm RSA "
+                    f"-pkeyopt rsa_keygen_bits:2048 -out {path} && chmod 600 {path}"
+                )
             _generate(path)
         return _load(path)
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from accounts.models import Application, AppType, ClientGrant, LogEvent
@@ -275,3 +276,31 @@ def test_after_rotation_old_tokens_verify_and_both_keys_are_published(
     for token in (old_token, new_token):
         response = client.get("/api/v2/connections", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 200
+
+
+def test_production_refuses_to_generate_a_key_each_server_would_differ(settings, tmp_path):
+    settings.PRODUCTION = True
+    settings.TESTING = False
+    settings.REKEY_JWT_PRIVATE_KEY_PATH = tmp_path / "missing.pem"
+
+    with pytest.raises(ImproperlyConfigured, match="give every server the same key"):
+        signing_key()
+    assert not (tmp_path / "missing.pem").exists()
+
+
+def test_an_operator_key_in_pkcs8_pem_is_used_as_given(settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path / "given.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings.REKEY_JWT_PRIVATE_KEY_PATH = path
+
+    assert signing_key().public_key.public_numbers() == key.public_key().public_numbers()
