@@ -12,6 +12,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from config.wsgi import application
@@ -66,7 +67,12 @@ def management_api(api_schema, settings, connection):
 def test_every_operation_answers_within_its_schema(case, management_api, token_for):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token_for()}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            response_schema_conformance,
+            content_type_conformance,
+        ],
     )
 
 
