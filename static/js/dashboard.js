@@ -135,15 +135,19 @@
         if (subject) subject.textContent = data.subject || "";
         var error = document.getElementById("template-preview-error");
         if (error) error.textContent = data.error || "";
-        // The rendered body goes into a sandboxed frame with no scripts.
-        frame.srcdoc = data.html || "";
+        // The rendered body goes into a fresh sandboxed frame with no scripts (Chromium does
+        // not always reload a sandboxed frame whose srcdoc changes).
+        var fresh = frame.cloneNode(false);
+        fresh.setAttribute("srcdoc", data.html || "");
+        frame.replaceWith(fresh);
+        frame = fresh;
       }).catch(function () {});
     }
     form.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(render, 300);
     });
-    render();
+    // The server rendered the saved template already; re-render only on edits.
   }
 
   function init() {
