@@ -1,0 +1,223 @@
+"""The dashboard's users list and search with a million users on PostgreSQL (not a timed test).
+
+Fills a separate database (``rekey_bench`` on the server of DATABASE_URL, created if missing and
+reused afterwards) with 1,000,000 users by one ``INSERT ... SELECT generate_series`` per batch,
+then measures the real views through a gunicorn on loopback with a staff session: the list's
+first page, a deep page (by cursor), an email-prefix search, a name search, a ``user_id``
+lookup, and the blocked filter. Each run is bounded in requests and in seconds.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/dashboard_users.py
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import re
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import psycopg
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bench_env, load, manage, print_table, server, temp_var_dir
+
+USERS = int(os.environ.get("BENCH_USERS", 1_000_000))
+TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+BATCH = 250_000
+BENCH_DB = "rekey_bench"
+
+FIRST = [
+    "Aiko", "Ben", "Chen", "Dara", "Emil", "Fatima", "Goro", "Hana", "Ivan", "Jun", "Kenji",
+    "Lena", "Mika", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Taro", "Umi", "Vera",
+    "Wei", "Xenia", "Yuki", "Zane", "Akira", "Bianca", "Carlos", "Daisuke", "Elif", "Farid",
+    "Greta", "Haruto", "Ines", "Jonas", "Kaito", "Lucia", "Mateo", "Naomi", "Oskar", "Paula",
+]  # fmt: skip
+LAST = [
+    "Sato", "Smith", "Tanaka", "Garcia", "Kim", "Okafor", "Rossi", "Suzuki", "Takahashi",
+    "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Muller", "Schmidt", "Dubois",
+    "Martin", "Silva", "Santos", "Nguyen", "Tran", "Ivanov", "Novak", "Kowalski", "Jensen",
+    "Hansen", "Larsen", "Berg", "Costa", "Moreau", "Lopez", "Gonzalez", "Khan", "Ali", "Chen",
+    "Weber",
+]  # fmt: skip
+
+
+def bench_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    if not base.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL server (the bench makes its own db)")
+    parts = urlsplit(base)
+    with psycopg.connect(base, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+
+
+def fill(url: str, connection_name: str) -> float:
+    """Top the table up to USERS bulk users; returns the seconds spent (0 when already there)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        connection_id = conn.execute(
+            "SELECT id FROM accounts_connection WHERE name = %s", [connection_name]
+        ).fetchone()[0]
+        have = conn.execute(
+            "SELECT count(*) FROM accounts_user WHERE user_id LIKE 'auth0|b%%'"
+        ).fetchone()[0]
+        if have >= USERS:
+            return 0.0
+        start = time.perf_counter()
+        for low in range(have, USERS, BATCH):
+            high = min(USERS, low + BATCH) - 1
+            # Names cycle through two co-prime lists (42, 37), so every pair occurs; emails
+            # are first.last<n>@example<n % 50>.com; every 997th user is blocked.
+            conn.execute(
+                """
+                INSERT INTO accounts_user (
+                    user_id, connection_id, email, email_key, email_verified, username, name,
+                    given_name, family_name, nickname, picture, user_metadata, app_metadata,
+                    locale, blocked, logins_count, security_stamp, is_staff, is_superuser,
+                    staff_role, created_at, updated_at, password
+                )
+                SELECT
+                    'auth0|b' || lpad(to_hex(i), 23, '0'), %(conn)s, e, lower(e), i %% 3 <> 0,
+                    '', f || ' ' || l, f, l, '', '', '{}', '{}', '', i %% 997 = 0,
+                    i %% 40, md5(i::text), false, false, 'viewer',
+                    now() - make_interval(secs => i * 7), now(), '!bench'
+                FROM (
+                    SELECT i,
+                        (%(first)s::text[])[1 + i %% %(nf)s::int] AS f,
+                        (%(last)s::text[])[1 + i %% %(nl)s::int] AS l,
+                        (%(first)s::text[])[1 + i %% %(nf)s::int] || '.' ||
+                        (%(last)s::text[])[1 + i %% %(nl)s::int] || i || '@example' ||
+                        (i %% 50) || '.com' AS e
+                    FROM generate_series(%(low)s::int, %(high)s::int) AS i
+                ) AS s
+                """,
+                {
+                    "conn": connection_id,
+                    "first": FIRST,
+                    "last": LAST,
+                    "nf": len(FIRST),
+                    "nl": len(LAST),
+                    "low": low,
+                    "high": high,
+                },
+            )
+            print(f"  inserted users up to {high + 1:,}", file=sys.stderr)
+        conn.execute("ANALYZE accounts_user")
+        return time.perf_counter() - start
+
+
+def staff_cookie(base_url: str, email: str, password: str) -> str:
+    """Log in through /u/login like a person would, and return the session's Cookie header."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/u/login?next=/dashboard/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    connection = re.search(r'name="connection" value="([^"]*)"', page.text)[1]
+    response = session.post(
+        f"{base_url}/u/login?next=/dashboard/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "email": email,
+            "password": password,
+            "connection": connection,
+            "next": "/dashboard/users/",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.status_code
+    assert session.get(f"{base_url}/dashboard/users/", timeout=60).status_code == 200
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def cursor(created_at: datetime, pk: int) -> str:
+    # The dashboard's cursor format (dashboard.selectors): base64url JSON of the edge key.
+    data = json.dumps({"k": [created_at.isoformat(), pk], "d": "n"}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+
+def main() -> dict[str, object]:
+    url = bench_database_url()
+    with temp_var_dir() as var_dir:
+        env = bench_env(
+            var_dir,
+            DATABASE_URL=url,
+            SECRET_KEY="bench-only-secret-key",
+            PUBLIC_URL="http://127.0.0.1:8000",
+        )
+        manage(env, "migrate", "-v0")
+        demo = json.loads(manage(env, "seed_demo", "--json", "--users", "0"))
+        filled = fill(url, demo["connection"])
+        with psycopg.connect(url) as conn:
+            total_users = conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0]
+            middle = conn.execute(
+                "SELECT created_at, id FROM accounts_user ORDER BY created_at DESC, id DESC "
+                "OFFSET %s LIMIT 1",
+                [total_users // 2],
+            ).fetchone()
+        rng = random.Random(5)
+        # The bulk users' ids are computed, not read: "auth0|b" + 23 hex digits of their number.
+        ids = [f"auth0|b{i:023x}" for i in rng.sample(range(USERS), 500)]
+
+        with server(env, threads=4) as base_url:
+            headers = {"Cookie": staff_cookie(base_url, **demo["staff"])}
+
+            def get(params_for):
+                def make(n: int):
+                    return ("GET", "/dashboard/users/?" + urlencode(params_for(n)), None, headers)
+
+                return make
+
+            deep = cursor(*middle)
+            scenarios = [
+                ("list, first page", get(lambda n: {})),
+                ("list, page halfway (cursor)", get(lambda n: {"cursor": deep})),
+                (
+                    "email prefix search",
+                    get(lambda n: {"q": f"{rng.choice(FIRST)}.{rng.choice(LAST)}".lower()}),
+                ),
+                (
+                    "email prefix search, exact-ish",
+                    get(lambda n: {"q": f"{FIRST[n % len(FIRST)]}.{LAST[n % len(LAST)]}{n}@"}),
+                ),
+                ("name search", get(lambda n: {"q": f"{rng.choice(FIRST)} {rng.choice(LAST)}"})),
+                ("user_id lookup", get(lambda n: {"q": ids[n % len(ids)]})),
+                ("blocked filter", get(lambda n: {"blocked": "yes"})),
+            ]
+            # Each search must find users: an empty page would be trivially fast.
+            found = {}
+            for name, make in scenarios:
+                _method, path, _body, _headers = make(7)
+                html = requests.get(base_url + path, headers=headers, timeout=60).text
+                found[name] = html.count('href="/dashboard/users/auth0%7C')
+            print("rows on a sample page:", found, file=sys.stderr)
+            assert all(found.values()), found
+            # Warm the connection pool and the caches once, then measure.
+            load("warm-up", base_url, get(lambda n: {}), total=20, concurrency=2)
+            rows = [
+                load(name, base_url, make, total=TOTAL, concurrency=2, max_seconds=120).row()
+                for name, make in scenarios
+            ]
+    print(f"users in the table: {total_users:,} (filled now in {filled:.0f} s)")
+    print_table(rows)
+    return {
+        "users": total_users,
+        "fill_seconds": round(filled, 1),
+        "rows_on_a_sample_page": found,
+        "results": rows,
+    }
+
+
+if __name__ == "__main__":
+    result = main()
+    results_dir = Path(__file__).resolve().parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "dashboard_users.json").write_text(json.dumps(result, indent=2) + "\n")
