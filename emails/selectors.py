@@ -5,14 +5,25 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
+from emails.defaults import DEFAULTS
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
 
 
 def email_template_get(*, name: str, language: str = "") -> EmailTemplate | None:
-    """The template of that name in that language, else in English, else None."""
+    """The template of that name in that language, else in English, else the built-in one."""
     wanted = (language or "en").split("-")[0].lower()
     templates = {t.language: t for t in EmailTemplate.objects.filter(name=name)}
-    return templates.get(wanted) or templates.get("en") or next(iter(templates.values()), None)
+    found = templates.get(wanted) or templates.get("en") or next(iter(templates.values()), None)
+    return found or _builtin_template(name=name, language=wanted)
+
+
+def _builtin_template(*, name: str, language: str) -> EmailTemplate | None:
+    builtin = {(n, lang): (subject, body) for n, lang, subject, body in DEFAULTS}
+    for lang in (language, "en"):
+        if (name, lang) in builtin:
+            subject, body = builtin[(name, lang)]
+            return EmailTemplate(name=name, language=lang, subject=subject, body=body)
+    return None
 
 
 def email_templates_list() -> QuerySet[EmailTemplate]:

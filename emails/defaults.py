@@ -1,0 +1,40 @@
+"""The built-in email templates (English and Japanese).
+
+The data migration writes them as rows for staff to edit; the selector falls back to them when a
+row is missing (a flushed test database, a hand-deleted row), so a reset email is never dropped.
+"""
+
+RESET_EN = """<p>Hello {{ user.name | default: user.email }},</p>
+<p>Someone asked to reset the password of your {{ application.name | default: friendly_name }} account ({{ user.email }}). If it was you, follow this link to choose a new password:</p>
+<p><a href="{{ url }}">Reset your password</a></p>
+<p>{{ url }}</p>
+<p>The link works once and expires in {{ url_lifetime_hours }} hours. If you did not ask for this, ignore this email: your password stays as it is.</p>
+<p>{{ friendly_name }}</p>
+"""
+
+RESET_JA = """<p>{{ user.name | default: user.email }} 様</p>
+<p>{{ application.name | default: friendly_name }} のアカウント（{{ user.email }}）のパスワード再設定が依頼されました。お心当たりがある場合は、次のリンクから新しいパスワードを設定してください。</p>
+<p><a href="{{ url }}">パスワードを再設定する</a></p>
+<p>{{ url }}</p>
+<p>このリンクは一度だけ使え、{{ url_lifetime_hours }} 時間で期限が切れます。お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。</p>
+<p>{{ friendly_name }}</p>
+"""
+
+CHANGED_EN = """<p>Hello {{ user.name | default: user.email }},</p>
+<p>The password of your account ({{ user.email }}) was just changed, and every session that was signed in has been signed out.</p>
+<p>If you did not do this, reset your password now and contact your administrator.</p>
+<p>{{ friendly_name }}</p>
+"""
+
+CHANGED_JA = """<p>{{ user.name | default: user.email }} 様</p>
+<p>お客様のアカウント（{{ user.email }}）のパスワードが変更されました。サインインしていたすべてのセッションはサインアウトされました。</p>
+<p>お心当たりがない場合は、すぐにパスワードを再設定し、管理者に連絡してください。</p>
+<p>{{ friendly_name }}</p>
+"""
+
+DEFAULTS = [
+    ("reset_email", "en", "Reset your password", RESET_EN),
+    ("reset_email", "ja", "パスワードの再設定", RESET_JA),
+    ("password_changed", "en", "Your password was changed", CHANGED_EN),
+    ("password_changed", "ja", "パスワードが変更されました", CHANGED_JA),
+]
