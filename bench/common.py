@@ -48,8 +48,13 @@ def bench_env(var_dir: Path, **extra: str) -> dict[str, str]:
 
 def manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        check=False, timeout=600,
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-2000:]}")
@@ -68,9 +73,24 @@ def server(env: dict[str, str], *, threads: int = 8, workers: int = 1) -> Iterat
     port = free_port()
     env = {**env, "PUBLIC_URL": env.get("PUBLIC_URL", f"http://127.0.0.1:{port}")}
     proc = subprocess.Popen(
-        [GUNICORN, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-         "--threads", str(threads), "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            GUNICORN,
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -88,7 +108,11 @@ def server(env: dict[str, str], *, threads: int = 8, workers: int = 1) -> Iterat
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # idle keep-alive connections hold a graceful stop
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @dataclass
@@ -118,6 +142,21 @@ class LoadResult:
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2),
             "statuses": self.statuses,
         }
+
+
+def merge_results(name: str, parts: list[LoadResult]) -> LoadResult:
+    """One result from several rounds of the same kind of request."""
+    statuses: dict[int, int] = {}
+    for part in parts:
+        for status, count in part.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return LoadResult(
+        name,
+        sum(p.requests for p in parts),
+        sum(p.seconds for p in parts),
+        [ms for p in parts for ms in p.latencies_ms],
+        statuses,
+    )
 
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers

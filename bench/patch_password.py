@@ -19,8 +19,16 @@ import sys
 import time
 from urllib.parse import quote
 
-from bench.change_password_load import merged
-from bench.common import LoadResult, bench_env, load, manage, print_table, server, temp_var_dir
+from bench.common import (
+    LoadResult,
+    bench_env,
+    load,
+    manage,
+    merge_results,
+    print_table,
+    server,
+    temp_var_dir,
+)
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 USERS = 300
@@ -128,7 +136,7 @@ def main() -> dict[str, object]:
                 )
                 done, took = hashing(r * per_round, per_round, MAX_SECONDS / ROUNDS)
                 hashed, seconds = hashed + done, seconds + took
-            patched = merged("PATCH password", parts)
+            patched = merge_results("PATCH password", parts)
 
     hash_rate = hashed / seconds
     row = patched.row()

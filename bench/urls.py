@@ -39,4 +39,10 @@ urlpatterns = [
         ),
     ),
     path("baseline/done/", done),
+    # The email's link points here, as in a project that mounts django.contrib.auth.urls.
+    path(
+        "baseline/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
 ]
