@@ -189,6 +189,8 @@ def main() -> dict[str, object]:
                     get(lambda n: {"q": f"{FIRST[n % len(FIRST)]}.{LAST[n % len(LAST)]}{n}@"}),
                 ),
                 ("name search", get(lambda n: {"q": f"{rng.choice(FIRST)} {rng.choice(LAST)}"})),
+                # The worst case: two letters match tens of thousands of emails and names.
+                ("two-letter search", get(lambda n: {"q": rng.choice(FIRST)[:2]})),
                 ("user_id lookup", get(lambda n: {"q": ids[n % len(ids)]})),
                 ("blocked filter", get(lambda n: {"blocked": "yes"})),
             ]

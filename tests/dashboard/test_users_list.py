@@ -156,4 +156,4 @@ def test_postgresql_has_the_prefix_search_indexes(postgres, staff_client):
         )
         names = [row[0] for row in cursor.fetchall()]
 
-    assert names == ["dashboard_user_email_key_like", "dashboard_user_name_upper_like"]
+    assert names == ["dashboard_user_email_c", "dashboard_user_name_upper_c"]
