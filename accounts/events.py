@@ -34,9 +34,13 @@ def log_event(
     connection_id: str = "",
     request: HttpRequest | None = None,
     ip: str | None = None,
+    agent: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> LogEvent:
-    """Write one log event. Never pass a password, a token or a client secret in details."""
+    """Write one log event. Never pass a password, a token or a client secret in details.
+
+    ``ip`` and ``agent`` stand in for ``request`` where the work runs later, in the worker.
+    """
     if user is not None:
         connection_name = connection_name or user.connection.name
         connection_id = connection_id or user.connection_id
@@ -52,6 +56,6 @@ def log_event(
         connection=connection_name,
         connection_id=connection_id,
         ip=ip or client_ip(request),
-        user_agent=user_agent(request),
+        user_agent=(agent if agent is not None else user_agent(request))[:512],
         details=details or {},
     )

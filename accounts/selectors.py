@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
-from accounts.models import Application, Connection, User, email_key
+from accounts.models import Application, Connection, Strategy, User, email_key
 
 
 def connection_default() -> Connection:
@@ -14,6 +14,17 @@ def connection_default() -> Connection:
 
 def connection_by_name(name: str) -> Connection | None:
     return Connection.objects.filter(name=name).first()
+
+
+def connection_for_application(*, name: str, application: Application | None) -> Connection | None:
+    """The database connection of that name, enabled for the application when one is given.
+
+    One query on the hot path of a forgot-password request.
+    """
+    qs = Connection.objects.filter(name=name, strategy=Strategy.DATABASE)
+    if application is not None:
+        qs = qs.filter(applications=application)
+    return qs.first()
 
 
 def application_by_client_id(client_id: str) -> Application | None:

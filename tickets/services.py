@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event
+from accounts.events import client_ip, log_event, user_agent
 from accounts.models import Application, Connection, LogType, User, email_key
 from accounts.services import Door, PasswordChangeError, password_set
 from emails.models import DEFAULT_URL_LIFETIME, EmailDelivery, TemplateName
@@ -252,25 +252,59 @@ class ResetRequestOutcome:
     reason: str
 
 
+def password_reset_request_defer(
+    *,
+    email: str,
+    connection: Connection,
+    application: Application | None = None,
+    request: HttpRequest | None = None,
+    language: str = "",
+) -> None:
+    """The anonymous doors' forgot-password request (page, API): one enqueue, nothing more.
+
+    The request neither looks the email up nor writes a log row: every email, a user's or
+    nobody's, costs exactly one INSERT, so neither the answer, the work nor the time can tell
+    whether an account exists. The worker runs ``password_reset_request`` with the caller's
+    address and user agent (lookup, silent per-email limit, log, ticket, email).
+    """
+    from tickets.tasks import reset_request_receive
+
+    reset_request_receive.enqueue(
+        email=email[:254],
+        connection_id=connection.pk,
+        client_id=application.client_id if application else "",
+        ip=client_ip(request),
+        agent=user_agent(request),
+        language=(
+            language or _request_language(request) or (application.language if application else "")
+        ),
+    )
+
+
 def password_reset_request(
     *,
     email: str,
     connection: Connection,
     application: Application | None = None,
     request: HttpRequest | None = None,
+    ip: str | None = None,
+    agent: str | None = None,
     door: TicketDoor | str = TicketDoor.SELF_SERVICE,
     actor: User | None = None,
     language: str = "",
+    fulfil_now: bool = False,
 ) -> ResetRequestOutcome:
     """The forgot-password request: the same work whether or not the email is a user's.
 
-    Every path makes one user lookup, writes one log row (``scpr`` or ``fcpr``) and enqueues one
-    task; the task (run by the worker) issues the ticket and writes the email to the outbox, or
-    does nothing. No password is hashed and nothing is sent here. Mail goes only to the address
-    stored for the user, never to the one typed.
+    Every path makes one user lookup, writes one log row (``scpr`` or ``fcpr``) and then either
+    enqueues one task (staff doors, which show the outcome) or, in the worker
+    (``fulfil_now``), issues the ticket and writes the email to the outbox. No password is
+    hashed and nothing is sent here. Mail goes only to the address stored for the user, never
+    to the one typed. ``ip``/``agent`` stand in for ``request`` in the worker.
     """
     from tickets.tasks import reset_request_process
 
+    ip = ip if ip is not None else client_ip(request)
     key = email_key(email)
     user = (
         User.objects.select_related("connection")
@@ -278,7 +312,7 @@ def password_reset_request(
         .first()
     )
     # Silent per IP + email limit (Auth0: burst 10, then 1 a minute): still the same answer.
-    limited = not ratelimit.hit("change_password_email", ip=client_ip(request), key=key).allowed
+    limited = not ratelimit.hit("change_password_email", ip=ip, key=key).allowed
     if user is None:
         reason = "User does not exist"
     elif not connection.is_database:
@@ -293,6 +327,13 @@ def password_reset_request(
         language or _request_language(request) or (application.language if application else "")
     )
     sent = not reason
+    job = {
+        "user_id": user.pk if sent and user else None,
+        "client_id": application.client_id if application else "",
+        "actor_id": actor.pk if actor else None,
+        "door": str(door),
+        "language": language,
+    }
     with transaction.atomic():
         log_event(
             type=(
@@ -308,15 +349,14 @@ def password_reset_request(
             connection_name=connection.name,
             connection_id=connection.pk,
             request=request,
+            ip=ip,
+            agent=agent,
             details={"door": str(door)},
         )
-        reset_request_process.enqueue(
-            user_id=user.pk if sent and user else None,
-            client_id=application.client_id if application else "",
-            actor_id=actor.pk if actor else None,
-            door=str(door),
-            language=language,
-        )
+        if fulfil_now:
+            reset_request_fulfil(**job)
+        else:
+            reset_request_process.enqueue(**job)
     return ResetRequestOutcome(sent=sent, reason=reason)
 
 

@@ -21,7 +21,7 @@ from accounts import ratelimit
 from accounts.events import client_ip, log_event
 from accounts.models import Application, LogType
 from accounts.policy import policy_rules
-from accounts.selectors import application_by_client_id, connection_by_name
+from accounts.selectors import application_by_client_id, connection_for_application
 from accounts.services import PasswordChangeError
 from emails.sealing import SealBroken, seal, unseal
 from tickets.forms import ResetRequestForm, SetPasswordForm
@@ -29,7 +29,7 @@ from tickets.models import PasswordChangeTicket
 from tickets.services import (
     TicketInvalid,
     TicketProblem,
-    password_reset_request,
+    password_reset_request_defer,
     ticket_check,
     ticket_failure_log,
     ticket_redeem,
@@ -89,18 +89,19 @@ class ResetRequestView(View):
         form = ResetRequestForm(request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
-        connection = connection_by_name(form.cleaned_data["connection"])
         client_id = request.GET.get("client_id", "")
         application = application_by_client_id(client_id) if client_id else None
-        if (
-            connection is None
-            or not connection.is_database
-            or (client_id and application is None)
-            or (application and not application.enabled_connections.filter(pk=connection.pk))
-        ):
+        connection = (
+            None
+            if client_id and application is None
+            else connection_for_application(
+                name=form.cleaned_data["connection"], application=application
+            )
+        )
+        if connection is None:
             form.add_error(None, _("This sign-in page is not set up for password resets."))
             return self._render(request, form, status=400)
-        password_reset_request(
+        password_reset_request_defer(
             email=form.cleaned_data["email"],
             connection=connection,
             application=application,

@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 
 @pytest.mark.browser
 @pytest.mark.live
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_forgot_password_to_login_with_the_new_password(
     live_server, chromium_path, settings, monkeypatch
 ):

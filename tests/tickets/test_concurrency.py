@@ -47,7 +47,7 @@ def redeem_in_parallel(token: str) -> list[str]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_parallel_redeems_on_postgresql_have_exactly_one_winner(postgres):
     user = UserFactory(connection=ConnectionFactory(password_policy="low"))
     ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)

@@ -16,8 +16,12 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts import ratelimit
 from accounts.events import client_ip, log_event
 from accounts.models import LogType
-from accounts.selectors import application_by_client_id, connection_by_name
-from tickets.services import password_reset_request
+from accounts.selectors import (
+    application_by_client_id,
+    connection_by_name,
+    connection_for_application,
+)
+from tickets.services import password_reset_request_defer
 
 SUCCESS_MESSAGE = "We've just sent you an email to reset your password."
 FIELDS = ("email", "connection", "client_id", "organization")
@@ -133,12 +137,11 @@ class ChangePasswordApi(View):
                 application = application_by_client_id(client_id)
                 if application is None:
                     raise BadRequest(AuthApiError.UNKNOWN_CLIENT, "Unknown client.")
-            connection = connection_by_name(connection_name)
-            if connection is None or not connection.is_database:
-                raise BadRequest(AuthApiError.BAD_CONNECTION, "Connection not found.")
-            if application is not None and not application.enabled_connections.filter(
-                pk=connection.pk
-            ):
+            connection = connection_for_application(name=connection_name, application=application)
+            if connection is None:
+                known = connection_by_name(connection_name)
+                if application is None or known is None or not known.is_database:
+                    raise BadRequest(AuthApiError.BAD_CONNECTION, "Connection not found.")
                 raise BadRequest(
                     AuthApiError.BAD_CONNECTION, "Connection is not enabled for this client."
                 )
@@ -146,7 +149,7 @@ class ChangePasswordApi(View):
             return error_response(error.code, error.description)
         # Read by the CORS check (tickets.receivers) to allow this application's origins only.
         request.rekey_application = application  # type: ignore[attr-defined]
-        password_reset_request(
+        password_reset_request_defer(
             email=email, connection=connection, application=application, request=request
         )
         return HttpResponse(SUCCESS_MESSAGE, content_type="text/plain; charset=utf-8")
