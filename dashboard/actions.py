@@ -15,7 +15,12 @@ from accounts.events import log_event
 from accounts.models import LogType, User
 from emails.models import EmailTemplate
 from tickets.models import PasswordChangeTicket, TicketDoor
-from tickets.services import ticket_issue, ticket_url
+from tickets.services import (
+    ResetRequestOutcome,
+    password_reset_request,
+    ticket_issue,
+    ticket_url,
+)
 
 
 def reset_link_generate(
@@ -67,3 +72,33 @@ def email_template_save(
             },
         )
     return template
+
+
+def reset_email_send(
+    *, user: User, actor: User, request: HttpRequest | None = None, reason: str = ""
+) -> ResetRequestOutcome:
+    """Send the self-service reset email to a user as staff, logging actor and reason.
+
+    ``password_reset_request`` logs ``scpr``/``fcpr`` with the actor but has no reason; the
+    staff member's reason goes in a ``sapi`` row written in the same transaction.
+    """
+    with transaction.atomic():
+        outcome = password_reset_request(
+            email=user.email,
+            connection=user.connection,
+            request=request,
+            door=TicketDoor.DASHBOARD,
+            actor=actor,
+        )
+        details: dict[str, object] = {"door": "dashboard", "sent": outcome.sent}
+        if reason:
+            details["reason"] = reason[:500]
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Send password reset email",
+            user=user,
+            actor=actor,
+            request=request,
+            details=details,
+        )
+    return outcome

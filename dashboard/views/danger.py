@@ -24,12 +24,10 @@ from accounts.services import (
     sessions_expire,
     user_block_set,
 )
-from dashboard.actions import reset_link_generate
+from dashboard.actions import reset_email_send, reset_link_generate
 from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
 from dashboard.permissions import StaffView, administrator_required, reauth_needed
 from dashboard.views.users import danger_context, user_get
-from tickets.models import TicketDoor
-from tickets.services import password_reset_request
 
 
 @method_decorator(
@@ -187,12 +185,11 @@ class ResetEmailView(DangerActionView):
     button = gettext_lazy("Send email")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        outcome = password_reset_request(
-            email=target.email,
-            connection=target.connection,
-            request=self.request,
-            door=TicketDoor.DASHBOARD,
+        outcome = reset_email_send(
+            user=target,
             actor=self.request.user,  # type: ignore[arg-type]
+            request=self.request,
+            reason=form.cleaned_data["reason"],
         )
         if not outcome.sent:
             # Staff may know why (the self-service page never says).

@@ -58,6 +58,11 @@ def test_send_reset_email_delivers_the_self_service_email_with_a_working_link(
     assert user.check_password(NEW)
     event = LogEvent.objects.get(user=user, type=LogType.SUCCESS_CHANGE_PASSWORD_REQUEST)
     assert event.actor == administrator
+    audit = LogEvent.objects.get(user=user, description="Send password reset email")
+    assert (audit.actor, audit.details) == (
+        administrator,
+        {"door": "dashboard", "sent": True, "reason": "asked by phone"},
+    )
 
 
 def test_send_reset_email_to_a_blocked_user_says_why_nothing_went(staff_client, connection):
