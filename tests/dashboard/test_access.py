@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Application, ClientGrant, Connection, LogEvent
-from emails.models import EmailDelivery
+from emails.models import EmailDelivery, EmailTemplate
 from tests.factories import ApplicationFactory, UserFactory
 from tickets.models import PasswordChangeTicket
 
@@ -132,9 +132,17 @@ def test_forged_settings_posts_from_a_viewer_are_refused(viewer_client, connecti
         ),
     ]
 
+    template_edit = {"subject": "Pwned", "body": "<p>x</p>", "url_lifetime_in_seconds": "3600"}
+    posts += [
+        (reverse("dashboard:email-template-detail", args=["reset_email", "en"]), template_edit),
+        (reverse("dashboard:email-template-test", args=["reset_email", "en"]), template_edit),
+    ]
+
     statuses = [viewer_client.post(url, data).status_code for url, data in posts]
 
-    assert statuses == [403, 403, 403, 403]
+    assert statuses == [403] * 6
+    assert EmailTemplate.objects.get(name="reset_email", language="en").subject != "Pwned"
+    assert not EmailDelivery.objects.exists()
     assert Connection.objects.get(pk=connection.pk).password_policy == "good"
     application = Application.objects.get(pk=application.pk)
     assert application.name != "Renamed"

@@ -244,3 +244,22 @@ def test_danger_pages_are_never_cached(staff_client, user):
     response = staff_client.get(reverse("dashboard:user-password-change", args=[user.user_id]))
 
     assert "no-store" in response["Cache-Control"]
+
+
+def test_password_reentry_is_rate_limited_per_staff_member(staff_client, user, settings):
+    settings.RATELIMIT_ENABLE = True
+    url = reverse("dashboard:user-force-sign-in", args=[user.user_id])
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+        answers = [
+            staff_client.post(url, {"confirm": "on", "current_password": f"guess-{n}"})
+            for n in range(11)
+        ]
+        right = staff_client.post(url, {"confirm": "on", "current_password": DEFAULT_PASSWORD})
+
+    assert answers[0].context["form"].errors["current_password"] == ["That is not your password."]
+    assert answers[-1].context["form"].errors["current_password"] == [
+        "Too many attempts. Try again later."
+    ]
+    assert right.status_code == 400
+    assert not LogEvent.objects.filter(user=user, type=LogType.FORCED_SIGN_IN).exists()
