@@ -327,7 +327,7 @@ def password_reset_request(
         language or _request_language(request) or (application.language if application else "")
     )
     sent = not reason
-    job = {
+    job: dict[str, Any] = {
         "user_id": user.pk if sent and user else None,
         "client_id": application.client_id if application else "",
         "actor_id": actor.pk if actor else None,
