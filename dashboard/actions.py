@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from accounts.events import log_event
 from accounts.models import LogType, User
 from emails.models import EmailTemplate
+from emails.services import email_template_update
 from tickets.models import PasswordChangeTicket, TicketDoor
 from tickets.services import (
     ResetRequestOutcome,
@@ -52,26 +53,8 @@ def email_template_save(
     request: HttpRequest | None = None,
     fields: dict[str, Any],
 ) -> EmailTemplate:
-    """Save an edited email template and log it with the actor (``sapi``).
-
-    The emails app has no update service yet; this one only assigns validated form fields.
-    """
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(template, name, value)
-        template.save()
-        log_event(
-            type=LogType.SUCCESS_API_OPERATION,
-            description="Update email template",
-            actor=actor,
-            request=request,
-            details={
-                "template": template.name,
-                "language": template.language,
-                "fields": sorted(fields),
-            },
-        )
-    return template
+    """Save an edited email template, logged with the actor (``sapi``)."""
+    return email_template_update(template=template, changes=fields, actor=actor, request=request)
 
 
 def reset_email_send(

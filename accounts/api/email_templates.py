@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -19,7 +18,7 @@ from accounts.api.serializers.email_templates import (
     ManagementEmailTemplateSerializer,
 )
 from emails.models import EmailTemplate
-from emails.rendering import TemplateRenderError, liquid_render
+from emails.services import TemplateInvalid, email_template_update
 
 TAG = "Email templates"
 NAME_PARAMETER = OpenApiParameter(
@@ -85,30 +84,17 @@ class EmailTemplateUpdateApi(ManagementApi):
         data = self.body(EmailTemplateUpdateInputSerializer)
         if data.pop("template", templateName) != templateName:
             raise bad_request("The template name cannot be changed")
-        for prop in ("subject", "body"):
-            if prop in data:
-                _check_liquid(prop, data[prop])
         changes: dict[str, Any] = {FIELDS[key]: value for key, value in data.items()}
         if "result_url" in changes:
             changes["result_url"] = changes["result_url"] or ""
-        with transaction.atomic():
-            for field, value in changes.items():
-                setattr(template, field, value)
-            template.save()
-            self.audit(
-                "Update an email template",
-                template=template.name,
-                language=template.language,
-                fields=sorted(changes),
+        try:
+            email_template_update(
+                template=template,
+                changes=changes,
+                application=self.client.application,
+                request=self.django_request,
+                details={"method": request.method, "path": request.path},
             )
+        except TemplateInvalid as exc:
+            raise bad_request(f"Payload validation error: '{exc}' on property {exc.prop}.") from exc
         return Response(ManagementEmailTemplateSerializer(template).data)
-
-
-def _check_liquid(prop: str, source: str) -> None:
-    # The emails app's own renderer decides what a valid template is.
-    try:
-        liquid_render(source, {}, autoescape=prop == "body")
-    except TemplateRenderError as exc:
-        raise bad_request(
-            f"Payload validation error: 'Invalid Liquid template: {exc}' on property {prop}."
-        ) from exc
