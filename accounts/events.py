@@ -36,11 +36,15 @@ def log_event(
     ip: str | None = None,
     agent: str | None = None,
     details: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> LogEvent:
     """Write one log event. Never pass a password, a token or a client secret in details.
 
     ``ip`` and ``agent`` stand in for ``request`` where the work runs later, in the worker.
+    ``reason`` is the acting staff member's own words, kept in details.
     """
+    if reason:
+        details = {**(details or {}), "reason": reason[:500]}
     if user is not None:
         connection_name = connection_name or user.connection.name
         connection_id = connection_id or user.connection_id

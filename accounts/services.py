@@ -102,8 +102,6 @@ def password_set(
 ) -> None:
     """Set a user's password through the connection's policy, with log, session end and hook."""
     log_details = {"door": str(door), **(details or {})}
-    if reason:
-        log_details["reason"] = reason[:500]
 
     def refuse(error: PasswordChangeError) -> None:
         log_event(
@@ -114,6 +112,7 @@ def password_set(
             application=application,
             request=request,
             details={**log_details, "rules": [f.code for f in error.failures]},
+            reason=reason,
         )
         raise error
 
@@ -148,6 +147,7 @@ def password_set(
             application=application,
             request=request,
             details=log_details,
+            reason=reason,
         )
         password_changed.send(sender=User, user=user, door=door)
         sessions_ended.send(sender=User, user=user)
@@ -200,9 +200,6 @@ def sessions_expire(
         user.security_stamp = secrets.token_hex(16)
         user.save(update_fields=["security_stamp", "updated_at"])
         count = _sessions_delete(user)
-        details: dict[str, Any] = {"sessions": count}
-        if reason:
-            details["reason"] = reason[:500]
         log_event(
             type=LogType.FORCED_SIGN_IN,
             description="All sessions and tokens revoked",
@@ -210,7 +207,8 @@ def sessions_expire(
             actor=actor,
             application=application,
             request=request,
-            details=details,
+            details={"sessions": count},
+            reason=reason,
         )
         sessions_ended.send(sender=User, user=user)
     return count
@@ -260,9 +258,6 @@ def user_block_set(
     with transaction.atomic():
         user.blocked = blocked
         user.save(update_fields=["blocked", "updated_at"])
-        details: dict[str, Any] = {"blocked": blocked}
-        if reason:
-            details["reason"] = reason[:500]
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Block user" if blocked else "Unblock user",
@@ -270,7 +265,8 @@ def user_block_set(
             actor=actor,
             application=application,
             request=request,
-            details=details,
+            details={"blocked": blocked},
+            reason=reason,
         )
     if blocked:
         sessions_expire(user=user, actor=actor, request=request, application=application)

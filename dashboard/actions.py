@@ -32,16 +32,14 @@ def reset_link_generate(
         ticket, token = ticket_issue(
             user=user, door=TicketDoor.DASHBOARD, actor=actor, request=request
         )
-        details: dict[str, object] = {"door": "dashboard", "ticket_id": ticket.pk}
-        if reason:
-            details["reason"] = reason[:500]
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Create password change ticket",
             user=user,
             actor=actor,
             request=request,
-            details=details,
+            details={"door": "dashboard", "ticket_id": ticket.pk},
+            reason=reason,
         )
     return ticket, ticket_url(token)
 
@@ -73,15 +71,13 @@ def reset_email_send(
             door=TicketDoor.DASHBOARD,
             actor=actor,
         )
-        details: dict[str, object] = {"door": "dashboard", "sent": outcome.sent}
-        if reason:
-            details["reason"] = reason[:500]
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Send password reset email",
             user=user,
             actor=actor,
             request=request,
-            details=details,
+            details={"door": "dashboard", "sent": outcome.sent},
+            reason=reason,
         )
     return outcome
