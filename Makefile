@@ -43,7 +43,7 @@ lint: install-test
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /tmp/rekey-schema.yaml
 
 bench: install-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var/static
