@@ -46,10 +46,26 @@ def users_by_email(email: str) -> QuerySet[User]:
     return User.objects.select_related("connection").filter(email_key=email_key(email))
 
 
+def looks_like_user_id(text: str) -> bool:
+    """``provider|id`` rather than an email (an email may hold a "|" only after its "@")."""
+    return "|" in text and "@" not in text.split("|", 1)[0]
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix``, in code point order.
+
+    ``prefix <= x < bound`` is then exactly "x starts with prefix", a range a B-tree index
+    answers; None where no such bound exists (an empty prefix, or one ending in U+10FFFF).
+    """
+    if not prefix or ord(prefix[-1]) >= 0x10FFFF:
+        return None
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def user_lookup(identifier: str, *, connection_name: str | None = None) -> list[User]:
     """Users named by a ``user_id`` or an email (optionally in one connection)."""
     qs = User.objects.select_related("connection")
-    if "|" in identifier and "@" not in identifier.split("|", 1)[0]:
+    if looks_like_user_id(identifier):
         return list(qs.filter(user_id=identifier))
     qs = qs.filter(email_key=email_key(identifier))
     if connection_name:

@@ -20,6 +20,7 @@ from django.db.models import F, Model, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Upper
 
 from accounts.models import LogEvent, User, email_key
+from accounts.selectors import looks_like_user_id, prefix_upper_bound
 
 PAGE_SIZE = 50
 
@@ -133,10 +134,6 @@ def keyset_page[M: Model](
     )
 
 
-def looks_like_user_id(text: str) -> bool:
-    return "|" in text and "@" not in text.split("|", 1)[0]
-
-
 def _bytewise(expression: Any) -> Collate:
     """The expression compared code point by code point, whatever the database's collation.
 
@@ -147,10 +144,8 @@ def _bytewise(expression: Any) -> Collate:
 
 
 def _prefix_range(prefix: str) -> dict[str, str]:
-    last = ord(prefix[-1])
-    if last >= 0x10FFFF:
-        return {"gte": prefix}
-    return {"gte": prefix, "lt": prefix[:-1] + chr(last + 1)}
+    upper = prefix_upper_bound(prefix)
+    return {"gte": prefix, "lt": upper} if upper else {"gte": prefix}
 
 
 def users_search(

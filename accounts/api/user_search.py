@@ -13,6 +13,7 @@ from django.utils.timezone import make_aware
 
 from accounts.api.lucene import QuerySyntaxError, Term, parse
 from accounts.models import User, email_key
+from accounts.selectors import prefix_upper_bound
 
 _BOOLEANS = {"true": True, "false": False}
 
@@ -39,8 +40,8 @@ def prefix_filter(field: str, prefix: str) -> Q:
     orders text by code point, and the LIKE stays as the exact condition.
     """
     condition = Q(**{f"{field}__startswith": prefix})
-    if prefix and ord(prefix[-1]) < 0x10FFFF and _codepoint_ordered("default"):
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    upper = prefix_upper_bound(prefix)
+    if upper and _codepoint_ordered("default"):
         condition &= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
     return condition
 
