@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.selectors import connection_by_name, user_by_email
+from accounts.selectors import connection_by_name, staff_by_email, user_by_email
 
 
 class ConnectionBackend(ModelBackend):
@@ -21,12 +21,22 @@ class ConnectionBackend(ModelBackend):
         email: str | None = None,
         password: str | None = None,
         connection: str | None = None,
+        staff: bool = False,
         **kwargs: Any,
     ) -> User | None:
-        if not email or password is None or not connection:
+        """A tenant connection's user (``connection``), or a staff member (``staff=True``).
+
+        The two never mix: a tenant connection never finds a staff member, whatever is sent.
+        """
+        if not email or password is None or not (connection or staff):
             return None
-        conn = connection_by_name(connection)
-        user = user_by_email(connection=conn, email=email) if conn and conn.is_database else None
+        if staff:
+            user = staff_by_email(email)
+        else:
+            conn = connection_by_name(connection or "")
+            user = (
+                user_by_email(connection=conn, email=email) if conn and conn.is_database else None
+            )
         if user is None:
             # Spend the same time as a real check, so timing does not reveal accounts.
             make_password(password)

@@ -276,3 +276,63 @@ def policy_rules(connection: Connection) -> list[dict[str, Any]]:
                 rule.update(code=PasswordRule.IN_DICTIONARY, server=True)
         rules.append(rule)
     return rules
+
+
+def policy_failures_split(
+    rules: list[dict[str, Any]], failures: list[RuleFailure]
+) -> tuple[list[str], list[str]]:
+    """The codes of shown rules a password broke, and the messages of breaks no rule shows."""
+    shown = {str(rule.get("code")) for rule in rules}
+    codes: list[str] = []
+    unshown: list[str] = []
+    for failure in failures:
+        # The length rule is shown once, with its minimum; it covers the maximum too.
+        code = PasswordRule.TOO_SHORT if failure.code == PasswordRule.TOO_LONG else failure.code
+        if code in shown:
+            codes.append(str(code))
+        if code not in shown or failure.code == PasswordRule.TOO_LONG:
+            unshown.append(failure.message)
+    return codes, unshown
+
+
+def policy_refusal_text(unshown: list[str]) -> str:
+    """The one error shown above the checklist when a password is refused by the policy."""
+    text = str(_("Password too weak: the rules it breaks are marked ✗ below."))
+    return " ".join([text, *unshown])
+
+
+class ConnectionPolicyValidator:
+    """``AUTH_PASSWORD_VALIDATORS`` adapter: Django's own doors obey the connection's policy.
+
+    ``createsuperuser``, ``validate_password`` and any Django form then refuse what
+    ``password_set`` would. A user with no connection yet (``createsuperuser`` builds one
+    without) is checked against the staff realm, where such users are created.
+    """
+
+    def validate(self, password: str, user: User | None = None) -> None:
+        connection = self._connection(user)
+        if connection is None:
+            return
+        # An unsaved user has no history to compare with (and cannot be queried by).
+        known = user if _has_connection(user) and user is not None and user.pk else None
+        failures = policy_check(connection, password, known)
+        if failures:
+            raise ValidationError(
+                [ValidationError(f.message, code=f.code) for f in failures],
+            )
+
+    def get_help_text(self) -> str:
+        connection = self._connection(None)
+        if connection is None:
+            return ""
+        return " ".join(str(rule["text"]) for rule in policy_rules(connection))
+
+    @staticmethod
+    def _connection(user: User | None) -> Connection | None:
+        if user is not None and _has_connection(user):
+            return user.connection
+        return Connection.objects.filter(is_staff_realm=True).first()
+
+
+def _has_connection(user: User | None) -> bool:
+    return user is not None and getattr(user, "connection_id", None) is not None

@@ -67,17 +67,18 @@ def _hashed(action: str, kind: str, value: str) -> str:
     return f"rl:{action}:{kind}:{digest[:40]}"
 
 
+# tostring() would keep 14 digits of the time (0.1 ms lost): the state is written with %.6f.
 _LUA = """
 local tat = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 if tat < now then tat = now end
-local allow_at = tat + interval - burst * interval
-if now < allow_at then return {0, tostring(tat)} end
+local allow_at = tat - (burst - 1) * interval
+if now + 0.001 < allow_at then return {0, string.format('%.6f', tat)} end
 tat = tat + interval
-redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
-return {1, tostring(tat)}
+redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+return {1, string.format('%.6f', tat)}
 """
 
 _local_lock = threading.Lock()
@@ -95,7 +96,9 @@ def _gcra(key: str, rule: Rule, now: float, consume: bool) -> tuple[bool, float]
     with _local_lock:
         stored = cache.get(key)
         tat = max(float(stored) if stored is not None else now, now)
-        if now < tat + rule.interval - rule.burst * rule.interval:
+        # (burst - 1) * interval, not interval - burst * interval, and a millisecond of slack:
+        # float rounding must not refuse a hit that is exactly on time (a burst of 1's first).
+        if now + 0.001 < tat - (rule.burst - 1) * rule.interval:
             return False, tat
         if consume:
             tat += rule.interval
@@ -114,7 +117,9 @@ def hit(action: str, *, ip: str | None = None, key: str | None = None) -> Decisi
         value = {"ip": ip, "key": key, "ip_key": f"{ip}|{key}" if ip and key else None}[rule.kind]
         if value is None:
             continue
-        allowed, tat = _gcra(_hashed(action, rule.kind, value), rule, now, consume=True)
+        # Each rule has its own bucket, even when two rules of one action share a kind.
+        bucket = _hashed(action, rule.kind, f"{rule.limit}/{rule.period}~{rule.burst}|{value}")
+        allowed, tat = _gcra(bucket, rule, now, consume=True)
         remaining = max(0, int((rule.burst * rule.interval - (tat - now)) // rule.interval))
         retry_after = 0 if allowed else math.ceil(tat + rule.interval * (1 - rule.burst) - now)
         decision = Decision(allowed, rule.burst, remaining, math.ceil(tat), max(retry_after, 0))
