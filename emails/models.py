@@ -5,13 +5,33 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_URL_LIFETIME = 432000  # five days, as Auth0
 
 
 class TemplateName(models.TextChoices):
-    RESET_EMAIL = "reset_email", "Change password (reset link)"
-    PASSWORD_CHANGED = "password_changed", "Password changed notification"
+    RESET_EMAIL = "reset_email", _("Change password (reset link)")
+    PASSWORD_CHANGED = "password_changed", _("Password changed notification")
+    BLOCKED_ACCOUNT = "blocked_account", _("Blocked account (unblock link)")
+
+
+# Every template name Auth0's Management API takes; Rekey adds password_changed of its own.
+AUTH0_TEMPLATE_NAMES = (
+    "verify_email",
+    "verify_email_by_code",
+    "reset_email",
+    "reset_email_by_code",
+    "welcome_email",
+    "blocked_account",
+    "stolen_credentials",
+    "enrollment_email",
+    "mfa_oob_code",
+    "user_invitation",
+    "change_password",
+    "password_reset",
+)
+TEMPLATE_NAMES = (*AUTH0_TEMPLATE_NAMES, TemplateName.PASSWORD_CHANGED.value)
 
 
 class TemplateLanguage(models.TextChoices):
@@ -55,17 +75,19 @@ class EmailTemplate(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class EmailDelivery(models.Model):
     """One email in the durable outbox, written in the transaction that asked for it.
 
-    ``text_body``/``html_body`` are what may be shown (secrets such as a ticket link replaced by
-    ``[redacted]``); the bodies as sent are kept encrypted in ``sealed`` until delivered.
+    ``subject``/``text_body``/``html_body`` are what may be shown: for a message that carries a
+    secret (``has_secret``: a ticket link), the template rendered with a placeholder in its
+    place. The message as sent is kept encrypted in ``sealed`` until it is sent or fails for
+    good, then cleared.
     """
 
     to = models.CharField(max_length=254)
@@ -74,6 +96,7 @@ class EmailDelivery(models.Model):
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
     sealed = models.TextField(blank=True, editable=False)
+    has_secret = models.BooleanField(default=False, editable=False)
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
@@ -90,6 +113,15 @@ class EmailDelivery(models.Model):
         related_name="email_deliveries",
     )
     provider_message_id = models.CharField(max_length=255, blank=True)
+    # The same on every attempt (see emails.services.message_id_for), so that a resend after a
+    # provider timeout is recognisable as the same message.
+    message_id = models.CharField(max_length=255, blank=True)
+    # When the request behind it was accepted (a forgot-password request answers before the
+    # worker writes this row): request-to-send latency is sent_at - requested_at.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    # The provider's last word through its tracking webhook (delivered, bounced, complained...).
+    feedback = models.CharField(max_length=32, blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -102,6 +134,7 @@ class EmailDelivery(models.Model):
             models.Index(fields=["-created_at", "-id"], name="delivery_created_idx"),
             models.Index(fields=["status", "-created_at"], name="delivery_status_idx"),
             models.Index(fields=["user", "-created_at"], name="delivery_user_idx"),
+            models.Index(fields=["provider_message_id"], name="delivery_provider_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from emails.defaults import DEFAULTS
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
@@ -35,6 +38,22 @@ def deliveries_list(*, status: DeliveryStatus | str | None = None) -> QuerySet[E
     """Outbox rows, newest first, optionally of one status."""
     qs = EmailDelivery.objects.select_related("user").order_by("-created_at", "-id")
     return qs.filter(status=status) if status else qs
+
+
+def deliveries_retryable() -> QuerySet[EmailDelivery]:
+    """Deliveries a retry may queue again: failed ones and ``sending`` ones past their lease
+    (their worker died), but never one whose sealed link was cleared (it would send nothing)."""
+    stale = timezone.now() - timedelta(seconds=settings.REKEY_TASK_LEASE_SECONDS)
+    return EmailDelivery.objects.filter(
+        Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.SENDING, updated_at__lt=stale)
+    ).exclude(has_secret=True, sealed="")
+
+
+def deliveries_retryable_ids(*, limit: int = 1000) -> list[int]:
+    """The retryable deliveries' ids, oldest first (the dashboard's "retry all")."""
+    return list(
+        deliveries_retryable().order_by("created_at", "id").values_list("pk", flat=True)[:limit]
+    )
 
 
 def inbox_messages_list() -> QuerySet[InboxMessage]:

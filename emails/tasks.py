@@ -1,13 +1,15 @@
-"""django.tasks tasks of the email app, run by ``manage.py db_worker``."""
+"""django.tasks tasks of the email app, run by ``bin/worker`` (whichever engine is configured)."""
 
 from __future__ import annotations
 
 from django.tasks import task
 
+# Deliveries have a queue of their own, served ahead of new requests (see bin/worker).
 EMAIL_QUEUE = "email"
+REQUEST_QUEUE = "default"
 
 
-@task(queue_name=EMAIL_QUEUE)
+@task(queue_name=EMAIL_QUEUE, priority=10)
 def email_deliver(delivery_id: int) -> str:
     """Deliver one outbox row through EMAIL_BACKEND; a failure schedules the next attempt."""
     from emails.services import delivery_attempt

@@ -5,22 +5,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketDoor(models.TextChoices):
     """Where a ticket was asked for."""
 
-    SELF_SERVICE = "self_service", "Self-service (forgot password)"
-    API = "api", "Management API"
-    DASHBOARD = "dashboard", "Dashboard"
-    COMMAND = "command", "Command"
+    SELF_SERVICE = "self_service", _("Self-service (forgot password)")
+    API = "api", _("Management API")
+    DASHBOARD = "dashboard", _("Dashboard")
+    COMMAND = "command", _("Command")
 
 
 class TicketStatus(models.TextChoices):
-    VALID = "valid", "Valid"
-    USED = "used", "Used"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    VALID = "valid", _("Valid")
+    USED = "used", _("Used")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
 
 
 class PasswordChangeTicket(models.Model):
@@ -52,6 +53,9 @@ class PasswordChangeTicket(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The id of the worker task that issued it: a task run again (its worker died after the
+    # commit) finds its ticket and does not send a second email.
+    request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,11 +8,13 @@ from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.services import password_changed
+from accounts.services import password_changed, user_access_revoked
 
 
 @receiver(password_changed, dispatch_uid="tickets.revoke_on_password_change")
-def revoke_tickets_on_password_change(sender: Any, user: Any, **kwargs: Any) -> None:
+@receiver(user_access_revoked, dispatch_uid="tickets.revoke_on_access_revoked")
+def revoke_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
+    """A password change, a new email or a block: every outstanding link of the user dies."""
     from tickets.services import tickets_revoke
 
     tickets_revoke(user=user)

@@ -1,16 +1,24 @@
-"""django.tasks tasks of the tickets app, run by ``manage.py db_worker``."""
+"""django.tasks tasks of the tickets app, run by ``bin/worker`` (whichever engine is configured).
+
+Each runs again when its worker dies (the sweep, or the engine's own retry), so each is
+idempotent: its id is the key of the ticket it issues, and a second run finds it. An outage of
+the database or of Redis (the rate limits) raises, and the engine tries the task again later
+rather than dropping a request the user was told about.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.tasks import task
+from django.db import IntegrityError
+from django.tasks import TaskContext, task
 
-from emails.tasks import EMAIL_QUEUE
+from emails.tasks import REQUEST_QUEUE
 
 
-@task(queue_name=EMAIL_QUEUE)
-def reset_request_process(
+@task(queue_name=REQUEST_QUEUE, takes_context=True)
+def reset_email_send_task(
+    context: TaskContext,
     *,
     user_id: int | None,
     client_id: str = "",
@@ -19,15 +27,26 @@ def reset_request_process(
     language: str = "",
 ) -> dict[str, Any]:
     """Fulfil a forgot-password request (a no-op when it named nobody who may reset)."""
-    from tickets.services import reset_request_fulfil
+    from tickets.services import reset_email_send, task_enqueued_at
 
-    return reset_request_fulfil(
-        user_id=user_id, client_id=client_id, actor_id=actor_id, door=door, language=language
-    )
+    try:
+        return reset_email_send(
+            user_id=user_id,
+            client_id=client_id,
+            actor_id=actor_id,
+            door=door,
+            language=language,
+            request_key=str(context.task_result.id),
+            requested_at=task_enqueued_at(context.task_result.enqueued_at),
+        )
+    except IntegrityError:
+        # Another run of this very task committed its ticket first.
+        return {"sent": True, "repeat": True}
 
 
-@task(queue_name=EMAIL_QUEUE)
-def reset_request_receive(
+@task(queue_name=REQUEST_QUEUE, takes_context=True)
+def reset_request_check_task(
+    context: TaskContext,
     *,
     email: str,
     connection_id: str,
@@ -38,19 +57,27 @@ def reset_request_receive(
 ) -> dict[str, Any]:
     """The worker's half of a self-service forgot-password request (page or API)."""
     from accounts.models import Application, Connection
-    from tickets.services import password_reset_request
+    from tickets.services import request_key_done, reset_request_check, task_enqueued_at
 
+    key = str(context.task_result.id)
+    if request_key_done(request_key=key):
+        return {"sent": True, "repeat": True}
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:  # deleted between the request and now: nothing to do
         return {"sent": False}
     application = Application.objects.filter(pk=client_id).first() if client_id else None
-    outcome = password_reset_request(
-        email=email,
-        connection=connection,
-        application=application,
-        ip=ip,
-        agent=agent,
-        language=language,
-        fulfil_now=True,
-    )
+    try:
+        outcome = reset_request_check(
+            email=email,
+            connection=connection,
+            application=application,
+            ip=ip,
+            agent=agent,
+            language=language,
+            fulfil_now=True,
+            request_key=key,
+            requested_at=task_enqueued_at(context.task_result.enqueued_at),
+        )
+    except IntegrityError:
+        return {"sent": True, "repeat": True}
     return {"sent": outcome.sent}

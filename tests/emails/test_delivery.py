@@ -14,11 +14,19 @@ from django.utils import timezone
 
 from accounts.models import LogEvent, LogType
 from emails.models import DeliveryStatus, EmailDelivery, InboxMessage
+from emails.rendering import RenderedEmail
 from emails.services import delivery_retry, email_enqueue
 
 pytestmark = pytest.mark.django_db
 
 LINK = "http://127.0.0.1:8000/u/reset-password?ticket=s3cr3t-t0ken-value-that-is-long-enough"
+PLACEHOLDER = "http://127.0.0.1:8000/u/reset-password?ticket=REDACTED"
+# The copy stored and shown: the same email rendered with a placeholder link.
+SHOWN = RenderedEmail(
+    subject="Reset your password",
+    text=f"Follow {PLACEHOLDER}\n",
+    html=f'<p><a href="{PLACEHOLDER}">Reset</a></p>',
+)
 
 
 def enqueue(user=None, **overrides) -> EmailDelivery:
@@ -29,7 +37,7 @@ def enqueue(user=None, **overrides) -> EmailDelivery:
         "html_body": f'<p><a href="{LINK}">Reset</a></p>',
         "template_name": "reset_email",
         "user": user,
-        "secrets": [LINK],
+        "display": SHOWN,
     }
     return email_enqueue(**{**fields, **overrides})
 
@@ -84,7 +92,12 @@ def test_the_outbox_never_holds_the_link_in_clear(db):
 
     row = EmailDelivery.objects.filter(pk=delivery.pk).values()[0]
     assert LINK not in str(row)
-    assert row["text_body"] == "Follow [redacted]\n"
+    assert (row["subject"], row["text_body"], row["html_body"]) == (
+        SHOWN.subject,
+        SHOWN.text,
+        SHOWN.html,
+    )
+    assert row["has_secret"] is True
     assert row["status"] == DeliveryStatus.QUEUED
 
 
@@ -194,7 +207,7 @@ def test_the_final_failure_is_logged_fn_without_secrets(refused_smtp, settings, 
 
 def test_retry_queues_a_failed_delivery_again(refused_smtp, settings, worker):
     settings.REKEY_EMAIL_MAX_ATTEMPTS = 1
-    delivery = enqueue()
+    delivery = enqueue(display=None, text_body="Your password was changed.\n")
     worker()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -205,7 +218,49 @@ def test_retry_queues_a_failed_delivery_again(refused_smtp, settings, worker):
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
-    assert LINK in InboxMessage.objects.get().text_body
+    assert InboxMessage.objects.get().text_body == "Your password was changed.\n"
+
+
+def test_a_final_failure_clears_the_sealed_copy(refused_smtp, settings, worker):
+    settings.REKEY_EMAIL_MAX_ATTEMPTS = 1
+    delivery = enqueue()
+
+    worker()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.sealed) == (DeliveryStatus.FAILED, "")
+
+
+def test_a_failed_email_whose_link_was_cleared_is_not_retried(refused_smtp, settings, worker):
+    settings.REKEY_EMAIL_MAX_ATTEMPTS = 1
+    delivery = enqueue()
+    worker()
+    delivery.refresh_from_db()
+    failed_with = delivery.last_error
+
+    settings.MAILERS = {"default": {"BACKEND": "emails.backends.LocalInboxBackend"}}
+    delivery_retry(delivery=delivery)
+    worker()
+
+    # Never queued again: it would send the placeholder, not the link.
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error, delivery.sealed) == (
+        DeliveryStatus.FAILED,
+        failed_with,
+        "",
+    )
+    assert not InboxMessage.objects.exists()
+
+
+def test_a_cleared_link_that_reaches_a_worker_fails_instead_of_sending_the_placeholder(worker):
+    delivery = enqueue()
+    EmailDelivery.objects.filter(pk=delivery.pk).update(sealed="")
+
+    worker()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "SealBroken")
+    assert not InboxMessage.objects.exists()
 
 
 def test_retry_leaves_a_sent_delivery_alone(worker):

@@ -1,4 +1,4 @@
-"""Drive django-tasks-db's real worker (the code behind ``manage.py db_worker --batch``)."""
+"""Drive the product's real worker (``manage.py rekey_worker --batch``: django-tasks-db's loop)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from unittest import mock
 
 from django.db import connection
 from django_tasks_db.management.commands import db_worker
-from django_tasks_db.management.commands.db_worker import Worker
+
+from emails.queue import _worker_class
 
 
 def run_worker(max_tasks: int | None = None) -> None:
@@ -19,7 +20,7 @@ def run_worker(max_tasks: int | None = None) -> None:
         # PostgreSQL; the claim/run/record loop itself runs unchanged.
         keep_connection = mock.patch.object(db_worker, "close_old_connections", lambda: None)
     with keep_connection:
-        Worker(
+        _worker_class()(
             queue_names=["*"],
             interval=0,
             batch=True,

@@ -89,3 +89,34 @@ def test_twenty_parallel_redeems_on_a_sqlite_file_have_exactly_one_winner(tmp_pa
     assert len(outcomes) == PARALLEL
     assert outcomes.count("won") == 1, outcomes
     assert set(outcomes) == {"won", "used"}, outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_parallel_issues_on_postgresql_leave_exactly_one_valid_ticket(postgres):
+    # Issue 13: revoke-then-create under READ COMMITTED let up to 15 stay valid.
+    user = UserFactory(connection=ConnectionFactory())
+    barrier = threading.Barrier(PARALLEL)
+    errors: list[str] = []
+
+    def issue() -> None:
+        try:
+            barrier.wait()
+            ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=issue) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    tickets = list(PasswordChangeTicket.objects.filter(user=user))
+    assert len(tickets) == PARALLEL
+    valid = [t for t in tickets if t.status == TicketStatus.VALID]
+    assert len(valid) == 1
+    assert valid[0] == max(tickets, key=lambda t: (t.created_at, t.pk))
