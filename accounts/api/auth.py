@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,10 +21,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import ratelimit
-from accounts.api.errors import ErrorCode, ManagementApiError, management_exception_handler
-from accounts.events import log_event
-from accounts.models import Application, LogType, User
-from accounts.scopes import management_audience
+from accounts.api.errors import (
+    ErrorCode,
+    ManagementApiError,
+    bad_request,
+    management_exception_handler,
+)
+from accounts.events import log_event, log_event_counted
+from accounts.models import Application, ClientGrant, LogType, User
+from accounts.scopes import grant_cache_key, management_audience
 from accounts.selectors import application_by_client_id
 from accounts.tokens import InvalidToken, access_token_verify
 
@@ -38,6 +46,19 @@ class ApiClient:
     @property
     def client_id(self) -> str:
         return self.application.client_id
+
+
+def granted_scopes(*, application: Application, audience: str) -> frozenset[str] | None:
+    """The scopes the application's grant holds now (None: no grant), cached for a few seconds."""
+    key = grant_cache_key(application.client_id, audience)
+    max_age = settings.REKEY_GRANT_CACHE_SECONDS
+    cached = cache.get(key)
+    # The age is checked here too, not only by the cache's expiry: one clock for every backend.
+    if cached is None or time.time() - cached.get("at", 0) > max_age:
+        grant = ClientGrant.objects.filter(application=application, audience=audience).first()
+        cached = {"scopes": list(grant.scopes) if grant else None, "at": time.time()}
+        cache.set(key, cached, timeout=max_age)
+    return None if cached["scopes"] is None else frozenset(cached["scopes"])
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -60,7 +81,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         if application is None:
             # The application was deleted since the token was issued.
             raise exceptions.AuthenticationFailed("Invalid token")
-        scopes = frozenset(str(claims.get("scope", "")).split())
+        granted = granted_scopes(application=application, audience=management_audience())
+        if granted is None:
+            # The grant was removed since the token was issued: the token is dead with it.
+            raise exceptions.AuthenticationFailed("Invalid token")
+        # A narrowed grant narrows the tokens already issued too.
+        scopes = frozenset(str(claims.get("scope", "")).split()) & granted
         return ApiClient(application=application, scopes=scopes), claims
 
     def authenticate_header(self, request: Request) -> str:
@@ -110,13 +136,18 @@ class ManagementApi(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasRequiredScope]
-    parser_classes = [JSONParser]
+    # Auth0's API (hapi) parses form bodies as well as JSON on every write.
+    parser_classes = [JSONParser, FormParser]
     renderer_classes = [JSONRenderer]
     # {"GET": ("read:users",)}: a dict so that two operations on one path can share a route.
     required_scopes: ClassVar[dict[str, tuple[str, ...]]] = {}
-    http_method_names = ["get", "post", "patch", "delete"]
+    # {"GET": UserListQuerySerializer}: the query parameters each method accepts; a method
+    # without one accepts none. Anything else is a 400 invalid_query_string, as in Auth0.
+    query_serializers: ClassVar[dict[str, type[serializers.Serializer]]] = {}
+    http_method_names = ["get", "post", "put", "patch", "delete"]
 
     _decision: ratelimit.Decision | None = None
+    _query: dict[str, Any] | None = None
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response]:
         return management_exception_handler
@@ -127,7 +158,8 @@ class ManagementApi(APIView):
         decision = ratelimit.hit("management_api", key=client.client_id)
         self._decision = decision
         if not decision.allowed:
-            log_event(
+            log_event_counted(
+                scope=f"management_api:{client.client_id}",
                 type=LogType.API_LIMIT,
                 description="Rate limit exceeded on the Management API",
                 application=client.application,
@@ -135,6 +167,27 @@ class ManagementApi(APIView):
                 details={"method": request.method, "path": request.path},
             )
             raise RateLimited(decision)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if hasattr(self, (request.method or "").lower()):
+            self._query = self._query_validate(request)
+
+    def _query_validate(self, request: Request) -> dict[str, Any]:
+        serializer_class = self.query_serializers.get(request.method or "")
+        known = set(serializer_class().fields) if serializer_class else set()
+        if unknown := sorted(set(request.query_params) - known):
+            raise bad_request(
+                "Query validation error: 'Additional properties not allowed: "
+                + ",".join(unknown)
+                + "'.",
+                ErrorCode.INVALID_QUERY_STRING,
+            )
+        if serializer_class is None:
+            return {}
+        serializer = serializer_class(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -169,11 +222,11 @@ class ManagementApi(APIView):
             details={"method": self.request.method, "path": self.request.path, **details},
         )
 
-    def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """Validated query parameters (a 400 ``invalid_query_string`` otherwise)."""
-        serializer = serializer_class(data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+    def query(self) -> dict[str, Any]:
+        """The validated query parameters of ``query_serializers[method]``."""
+        if self._query is None:
+            self._query = self._query_validate(self.request)
+        return dict(self._query)
 
     def body(
         self, serializer_class: type[serializers.Serializer], **context: Any
@@ -187,7 +240,13 @@ class ManagementApi(APIView):
 def route(name: str, *operations: type[ManagementApi]) -> type[ManagementApi]:
     """One view for the operations that share a path (each keeps its own class and scopes)."""
     scopes: dict[str, tuple[str, ...]] = {}
+    queries: dict[str, type[serializers.Serializer]] = {}
     for operation in operations:
         scopes.update(operation.required_scopes)
-    attrs = {"required_scopes": scopes, "__module__": operations[0].__module__}
+        queries.update(operation.query_serializers)
+    attrs = {
+        "required_scopes": scopes,
+        "query_serializers": queries,
+        "__module__": operations[0].__module__,
+    }
     return type(name, operations, attrs)

@@ -6,20 +6,26 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
-from accounts.api.serializers.base import error_responses
+from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.connections import (
+    ConnectionClientChangeSerializer,
+    ConnectionClientPageSerializer,
+    ConnectionClientsQuerySerializer,
+    ConnectionFieldsQuerySerializer,
     ConnectionListQuerySerializer,
     ConnectionUpdateInputSerializer,
     ManagementConnectionPageSerializer,
     ManagementConnectionSerializer,
 )
-from accounts.models import Connection, PolicyLevel
-from accounts.services import connection_policy_update
+from accounts.models import Application, Connection, PolicyLevel
+from accounts.selectors import applications, tenant_connections
+from accounts.services import connection_clients_set, connection_update
 
 TAG = "Connections"
 CONNECTION_ID_PARAMETER = OpenApiParameter(
@@ -29,7 +35,7 @@ CONNECTION_ID_PARAMETER = OpenApiParameter(
 
 def connection_or_404(connection_id: str) -> Connection:
     connection = (
-        Connection.objects.prefetch_related("applications").filter(id=connection_id).first()
+        tenant_connections().prefetch_related("applications").filter(id=connection_id).first()
     )
     if connection is None:
         raise not_found("The connection does not exist", ErrorCode.INEXISTENT_CONNECTION)
@@ -40,6 +46,7 @@ class ConnectionListApi(ManagementApi):
     """List connections."""
 
     required_scopes = {"GET": ("read:connections",)}
+    query_serializers = {"GET": ConnectionListQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
@@ -60,16 +67,31 @@ class ConnectionListApi(ManagementApi):
         },
     )
     def get(self, request: Request) -> Response:
-        """Connections, by name, a page at a time."""
-        query = self.query(ConnectionListQuerySerializer)
-        connections = Connection.objects.prefetch_related("applications").order_by("name", "id")
-        if strategy := query.get("strategy"):
-            connections = connections.filter(strategy=strategy)
+        """Connections, by name a page at a time, or by id after a checkpoint ``from``."""
+        query = self.query()
+        connections = tenant_connections().prefetch_related("applications").order_by("name", "id")
+        if strategies := query.get("strategy"):
+            connections = connections.filter(strategy__in=strategies)
         if name := query.get("name"):
             connections = connections.filter(name=name)
+        if "from" in query or "take" in query:
+            connections = connections.order_by("id")
+            if checkpoint := query.get("from"):
+                connections = connections.filter(id__gt=checkpoint)
+            take = query.get("take", 50)
+            page = list(connections[: take + 1])
+            body: dict[str, Any] = {
+                "connections": [
+                    fields_applied(ManagementConnectionSerializer(c).data, query)
+                    for c in page[:take]
+                ]
+            }
+            if len(page) > take:
+                body["next"] = page[take - 1].id
+            return Response(body)
         start = query["page"] * query["per_page"]
         rows = [
-            ManagementConnectionSerializer(c).data
+            fields_applied(ManagementConnectionSerializer(c).data, query)
             for c in connections[start : start + query["per_page"]]
         ]
         if not query["include_totals"]:
@@ -88,17 +110,19 @@ class ConnectionGetApi(ManagementApi):
     """Get a connection."""
 
     required_scopes = {"GET": ("read:connections",)}
+    query_serializers = {"GET": ConnectionFieldsQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
         operation_id="get_connections_by_id",
         summary="Get a connection",
-        parameters=[CONNECTION_ID_PARAMETER],
-        responses={200: ManagementConnectionSerializer, **error_responses(404)},
+        parameters=[CONNECTION_ID_PARAMETER, ConnectionFieldsQuerySerializer],
+        responses={200: ManagementConnectionSerializer, **error_responses(400, 404)},
     )
     def get(self, request: Request, id: str) -> Response:
         """The connection with this id, with its password options."""
-        return Response(ManagementConnectionSerializer(connection_or_404(id)).data)
+        data = ManagementConnectionSerializer(connection_or_404(id)).data
+        return Response(fields_applied(data, self.query()))
 
 
 class ConnectionUpdateApi(ManagementApi):
@@ -111,36 +135,54 @@ class ConnectionUpdateApi(ManagementApi):
         operation_id="patch_connections_by_id",
         summary="Update a connection",
         description=(
-            "The password options sent replace those settings; options not sent keep their "
-            "value (Auth0 replaces the whole `options` object: sending all of it, as Auth0 "
-            "asks, gives the same result here)."
+            "`options` may be the whole object Auth0 returns: the password options are checked "
+            "and applied; every other option (`brute_force_protection`, `mfa`, ...) is kept as "
+            "sent, replacing those kept before, and returned. Password options not sent keep "
+            "their value (Auth0 would reset them: send the whole object, as Auth0 asks). "
+            "`enabled_clients` replaces the applications enabled on the connection."
         ),
         parameters=[CONNECTION_ID_PARAMETER],
         request=ConnectionUpdateInputSerializer,
         responses={200: ManagementConnectionSerializer, **error_responses(400, 404)},
     )
     def patch(self, request: Request, id: str) -> Response:
-        """Change the connection's password policy; logged as ``sapi``."""
+        """Change the connection's name, options or clients; logged as ``sapi``."""
         connection = connection_or_404(id)
         data = self.body(ConnectionUpdateInputSerializer)
-        if "display_name" in data and data["display_name"] != connection.display_name:
-            connection.display_name = data["display_name"]
-            connection.save(update_fields=["display_name", "updated_at"])
-            self.audit("Update a connection", fields=["display_name"])
         options: dict[str, Any] | None = data.get("options")
-        if options:
-            if not connection.is_database:
+        policy = extra = None
+        if options is not None:
+            extra = options.pop("extra")
+            if options and not connection.is_database:
                 raise bad_request(
                     "Password options apply to database connections only",
                     ErrorCode.OPERATION_NOT_SUPPORTED,
                 )
-            connection_policy_update(
-                connection=connection,
-                actor=None,
-                request=self.django_request,
-                **_policy(connection, options),
-            )
+            policy = _policy(connection, options) if connection.is_database else None
+        clients = None
+        if "enabled_clients" in data:
+            clients = applications_or_400(data["enabled_clients"], "enabled_clients")
+        connection_update(
+            connection=connection,
+            display_name=data.get("display_name"),
+            policy=policy,
+            options_extra=extra,
+            enabled_clients=clients,
+            application=self.client.application,
+            request=self.django_request,
+        )
         return Response(ManagementConnectionSerializer(connection_or_404(id)).data)
+
+
+def applications_or_400(client_ids: list[str], prop: str) -> list[Application]:
+    """The applications of these client ids (a 400 naming the first unknown one)."""
+    found = {a.client_id: a for a in applications().filter(client_id__in=client_ids)}
+    for client_id in client_ids:
+        if client_id not in found:
+            raise bad_request(
+                f"Payload validation error: 'Client {client_id} does not exist' on property {prop}."
+            )
+    return list(found.values())
 
 
 def _policy(connection: Connection, options: dict[str, Any]) -> dict[str, Any]:
@@ -168,3 +210,62 @@ def _policy(connection: Connection, options: dict[str, Any]) -> dict[str, Any]:
         if "dictionary" in dictionary:
             policy["dictionary"] = dictionary["dictionary"]
     return policy
+
+
+class ConnectionClientsGetApi(ManagementApi):
+    """The applications enabled on a connection."""
+
+    required_scopes = {"GET": ("read:connections",)}
+    query_serializers = {"GET": ConnectionClientsQuerySerializer}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="get_connection_clients",
+        summary="Get the clients enabled on a connection",
+        parameters=[CONNECTION_ID_PARAMETER, ConnectionClientsQuerySerializer],
+        responses={200: ConnectionClientPageSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        """Client ids, ``take`` at a time after ``from``."""
+        query = self.query()
+        clients = connection_or_404(id).applications.order_by("client_id")
+        if checkpoint := query.get("from"):
+            clients = clients.filter(client_id__gt=checkpoint)
+        page = list(clients.values_list("client_id", flat=True)[: query["take"] + 1])
+        body: dict[str, Any] = {"clients": [{"client_id": c} for c in page[: query["take"]]]}
+        if len(page) > query["take"]:
+            body["next"] = page[query["take"] - 1]
+        return Response(body)
+
+
+class ConnectionClientsUpdateApi(ManagementApi):
+    """Enable or disable applications on a connection."""
+
+    required_scopes = {"PATCH": ("update:connections",)}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="patch_clients",
+        summary="Enable or disable clients on a connection",
+        parameters=[CONNECTION_ID_PARAMETER],
+        request=ConnectionClientChangeSerializer(many=True),
+        responses={204: None, **error_responses(400, 404)},
+    )
+    def patch(self, request: Request, id: str) -> Response:
+        """``[{"client_id", "status"}]``: status true enables, false disables."""
+        connection = connection_or_404(id)
+        serializer = ConnectionClientChangeSerializer(data=request.data, many=True)
+        if not isinstance(request.data, list) or len(request.data) > 50:
+            raise bad_request("Payload validation error: 'Expected an array of up to 50 items'.")
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
+        found = applications_or_400([c["client_id"] for c in changes], "client_id")
+        by_id = {a.client_id: a for a in found}
+        connection_clients_set(
+            connection=connection,
+            enable=[by_id[c["client_id"]] for c in changes if c["status"]],
+            disable=[by_id[c["client_id"]] for c in changes if not c["status"]],
+            application=self.client.application,
+            request=self.django_request,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,8 @@ from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -33,7 +34,10 @@ class ErrorCode(StrEnum):
     INEXISTENT_CONNECTION = "inexistent_connection"
     INEXISTENT_CLIENT = "inexistent_client"
     INEXISTENT_LOG = "inexistent_log"
+    INEXISTENT_SESSION = "inexistent_session"
+    INEXISTENT_ORGANIZATION = "inexistent_organization"
     INEXISTENT_EMAIL_TEMPLATE = "inexistent_email_template"
+    EMAIL_TEMPLATE_EXISTS = "email_template_conflict"
     USER_EXISTS = "auth0_idp_error"
     OPERATION_NOT_SUPPORTED = "operation_not_supported"
     PASSWORD_STRENGTH = "password_strength_error"
@@ -188,8 +192,7 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     )
 
 
-def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
-    """Unknown paths under /api/v2/, in Auth0's shape."""
-    from django.http import JsonResponse
-
+@csrf_exempt  # no cookie is read: without this, a write got Django's HTML CSRF page
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/v2/, whatever the method, in Auth0's shape."""
     return JsonResponse(error_body(404, "Not Found", ErrorCode.NOT_FOUND), status=404)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
@@ -13,14 +14,16 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError, Term, parse
-from accounts.api.serializers.base import error_responses
+from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.logs import (
     LogListQuerySerializer,
     ManagementLogPageSerializer,
     ManagementLogSerializer,
+    UserLogListQuerySerializer,
 )
 from accounts.api.user_search import date_filter
 from accounts.models import LogEvent
+from accounts.selectors import tenant_log_events, user_by_user_id
 
 TAG = "Logs"
 
@@ -62,10 +65,15 @@ def logs_search(query: str) -> Q:
     return condition
 
 
+def log_rows(events: Iterable[LogEvent], query: dict[str, Any]) -> list[dict[str, Any]]:
+    return [fields_applied(ManagementLogSerializer(event).data, query) for event in events]
+
+
 class LogListApi(ManagementApi):
     """Search log events."""
 
-    required_scopes = {"GET": ("read:logs",)}
+    required_scopes = {"GET": ("read:logs", "read:logs_users")}
+    query_serializers = {"GET": LogListQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
@@ -84,25 +92,25 @@ class LogListApi(ManagementApi):
     )
     def get(self, request: Request) -> Response:
         """Log events matching ``q``: by page (newest first) or after a checkpoint ``from``."""
-        query = self.query(LogListQuerySerializer)
+        query = self.query()
         try:
-            condition = logs_search(query.get("q") or "")
+            condition = logs_search(query.get("q") or query.get("search") or "")
         except QuerySyntaxError as exc:
             raise bad_request(
                 f"Query validation error: '{exc}' on property q.",
                 ErrorCode.INVALID_QUERY_STRING,
             ) from exc
-        logs = LogEvent.objects.filter(condition)
+        logs = tenant_log_events().filter(condition)
         if "from" in query or "take" in query:
             # log ids begin with a millisecond timestamp: their order is the events' order.
             if checkpoint := query.get("from"):
                 logs = logs.filter(log_id__gt=checkpoint)
             after = logs.order_by("log_id")[: query.get("take", 50)]
-            return Response(ManagementLogSerializer(after, many=True).data)
+            return Response(log_rows(after, query))
         ascending = query.get("sort") == "date:1"
         logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
         start = query["page"] * query["per_page"]
-        rows = ManagementLogSerializer(logs[start : start + query["per_page"]], many=True).data
+        rows = log_rows(logs[start : start + query["per_page"]], query)
         if not query["include_totals"]:
             return Response(rows)
         return Response(
@@ -119,7 +127,7 @@ class LogListApi(ManagementApi):
 class LogGetApi(ManagementApi):
     """Get a log event."""
 
-    required_scopes = {"GET": ("read:logs",)}
+    required_scopes = {"GET": ("read:logs", "read:logs_users")}
 
     @extend_schema(
         tags=[TAG],
@@ -130,7 +138,55 @@ class LogGetApi(ManagementApi):
     )
     def get(self, request: Request, id: str) -> Response:
         """The log event with this id."""
-        event = LogEvent.objects.filter(log_id=id).first()
+        event = tenant_log_events().filter(log_id=id).first()
         if event is None:
             raise not_found("Log event not found", ErrorCode.INEXISTENT_LOG)
         return Response(ManagementLogSerializer(event).data)
+
+
+class UserLogListApi(ManagementApi):
+    """A user's log events."""
+
+    required_scopes = {"GET": ("read:logs", "read:logs_users")}
+    query_serializers = {"GET": UserLogListQuerySerializer}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="get_logs_by_user",
+        summary="Get a user's log events",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH),
+            UserLogListQuerySerializer,
+        ],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="ManagementUserLogListResponse",
+                serializers=[ManagementLogSerializer(many=True), ManagementLogPageSerializer],
+                resource_type_field_name=None,
+                many=False,
+            ),
+            **error_responses(400, 404),
+        },
+    )
+    def get(self, request: Request, id: str) -> Response:
+        """The user's events, newest first by default, a page at a time."""
+        query = self.query()
+        user = user_by_user_id(id)
+        if user is None:
+            raise not_found("The user does not exist.", ErrorCode.INEXISTENT_USER)
+        ascending = query.get("sort") == "date:1"
+        logs = tenant_log_events().filter(user=user)
+        logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
+        start = query["page"] * query["per_page"]
+        rows = log_rows(logs[start : start + query["per_page"]], {})
+        if not query["include_totals"]:
+            return Response(rows)
+        return Response(
+            {
+                "start": start,
+                "limit": query["per_page"],
+                "length": len(rows),
+                "total": logs.count(),
+                "logs": rows,
+            }
+        )

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,8 +24,10 @@ from rest_framework.views import APIView
 
 from accounts import ratelimit
 from accounts.api.errors import OAuthError, oauth_exception_handler
-from accounts.events import client_ip, log_event
+from accounts.events import client_ip, log_event, log_event_counted
 from accounts.models import Application, AppType, LogType
+from accounts.oidc.server import OIDC_GRANT_TYPES
+from accounts.oidc.views import token_response
 from accounts.scopes import management_audience
 from accounts.selectors import application_by_client_id
 from accounts.services import application_secret_check, client_secret_hash
@@ -72,7 +74,15 @@ def _str_param(data: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-@method_decorator([sensitive_post_parameters("client_secret"), never_cache], name="dispatch")
+@method_decorator(
+    [
+        sensitive_post_parameters(
+            "client_secret", "password", "refresh_token", "code", "code_verifier"
+        ),
+        never_cache,
+    ],
+    name="dispatch",
+)
 class OAuthTokenApi(APIView):
     """Exchange an application's client credentials for a Management API access token."""
 
@@ -86,12 +96,13 @@ class OAuthTokenApi(APIView):
         return oauth_exception_handler
 
     @extend_schema(exclude=True)
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> Response | HttpResponse:
         """Client credentials grant: an RS256 JWT with the granted scopes."""
         http_request: HttpRequest = request._request
         decision = ratelimit.hit("oauth_token", ip=client_ip(http_request))
         if not decision.allowed:
-            log_event(
+            log_event_counted(
+                scope=f"oauth_token:{client_ip(http_request)}",
                 type=LogType.API_LIMIT,
                 description="Rate limit exceeded on /oauth/token",
                 request=http_request,
@@ -103,6 +114,9 @@ class OAuthTokenApi(APIView):
             )
         data = request.data
         grant_type = _str_param(data, "grant_type")
+        if grant_type in OIDC_GRANT_TYPES:
+            # Users' grants: authlib's server (accounts.oidc), on the same key set.
+            return token_response(http_request, data if hasattr(data, "items") else {})
         client_id = _str_param(data, "client_id")
         secret = _str_param(data, "client_secret")
         if basic := _basic_credentials(request):
@@ -127,13 +141,15 @@ class OAuthTokenApi(APIView):
             fail(401, "invalid_client", "Missing required parameter: client_id", None)
 
         application = application_by_client_id(client_id)
+        # Auth0 answers wrong client credentials with access_denied (not RFC 6749's
+        # invalid_client), and the SDKs surface that code: we answer as Auth0 does.
         if application is None:
             # Same work as a real check so timing does not tell which client ids exist.
             secrets.compare_digest(client_secret_hash(secret), _DUMMY_HASH)
-            fail(401, "invalid_client", "Unauthorized", None)
+            fail(401, "access_denied", "Unauthorized", None)
         assert application is not None
         if not application_secret_check(application=application, secret=secret):
-            fail(401, "invalid_client", "Unauthorized", application)
+            fail(401, "access_denied", "Unauthorized", application)
         if grant_type != CLIENT_CREDENTIALS or not _grant_type_allowed(application):
             fail(
                 403,
@@ -161,7 +177,14 @@ class OAuthTokenApi(APIView):
             )
         assert grant is not None
         granted = [scope for scope in grant.scopes if isinstance(scope, str)]
-        if asked := _str_param(data, "scope").split():
+        if asked := list(dict.fromkeys(_str_param(data, "scope").split())):
+            if refused := [scope for scope in asked if scope not in granted]:
+                fail(
+                    403,
+                    "access_denied",
+                    "Client has not been granted scopes: " + ", ".join(refused)[:1000],
+                    application,
+                )
             granted = [scope for scope in granted if scope in set(asked)]
         expires_in = settings.REKEY_ACCESS_TOKEN_LIFETIME
         token = access_token_issue(

@@ -1,27 +1,48 @@
-"""Routes of the token endpoint, the JWKS and the Management API (each with its own prefix,
-since config/urls.py includes this module at the root)."""
+"""The accounts app's API: the token endpoint, the JWKS, and the Management API's users and
+their sessions, tokens and blocks, clients, connections, tenant settings and logs (each route
+with its own prefix; config/api.py composes the apps' APIs)."""
 
-from typing import Any
+from django.urls import path
 
-from django.conf import settings
-from django.urls import path, re_path
-from django.utils.csp import CSP
-from django.views.decorators.csp import csp_override
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-
-from accounts.api import connections, email_templates, logs, oauth, tickets, users
+from accounts.api import (
+    authenticators,
+    clients,
+    connections,
+    logs,
+    oauth,
+    refresh_tokens,
+    sessions,
+    tenant,
+    user_blocks,
+    users,
+)
 from accounts.api.auth import route
-from accounts.api.errors import api_not_found
-
-app_name = "api"
-
-# Swagger UI (served by the sidecar from our own static files) sets inline styles.
-DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
 
 UsersApi = route("UsersApi", users.UserListApi, users.UserCreateApi)
-UserApi = route("UserApi", users.UserGetApi, users.UserUpdateApi)
-EmailTemplateApi = route(
-    "EmailTemplateApi", email_templates.EmailTemplateGetApi, email_templates.EmailTemplateUpdateApi
+UserApi = route("UserApi", users.UserGetApi, users.UserUpdateApi, users.UserDeleteApi)
+UserSessionsApi = route("UserSessionsApi", sessions.UserSessionListApi, users.UserSessionsDeleteApi)
+SessionApi = route("SessionApi", sessions.SessionGetApi, sessions.SessionDeleteApi)
+UserBlocksApi = route(
+    "UserBlocksApi",
+    user_blocks.UserBlocksByIdentifierGetApi,
+    user_blocks.UserBlocksByIdentifierDeleteApi,
+)
+UserBlockApi = route("UserBlockApi", user_blocks.UserBlocksGetApi, user_blocks.UserBlocksDeleteApi)
+UserRefreshTokensApi = route(
+    "UserRefreshTokensApi",
+    refresh_tokens.UserRefreshTokensGetApi,
+    refresh_tokens.UserRefreshTokensDeleteApi,
+)
+RefreshTokenApi = route(
+    "RefreshTokenApi", refresh_tokens.RefreshTokenGetApi, refresh_tokens.RefreshTokenDeleteApi
+)
+TenantSettingsApi = route(
+    "TenantSettingsApi", tenant.TenantSettingsGetApi, tenant.TenantSettingsUpdateApi
+)
+ConnectionClientsApi = route(
+    "ConnectionClientsApi",
+    connections.ConnectionClientsGetApi,
+    connections.ConnectionClientsUpdateApi,
 )
 ConnectionApi = route(
     "ConnectionApi", connections.ConnectionGetApi, connections.ConnectionUpdateApi
@@ -32,32 +53,34 @@ urlpatterns = [
     path(".well-known/jwks.json", oauth.jwks_view, name="jwks"),
     path("api/v2/users", UsersApi.as_view(), name="users"),
     path("api/v2/users/<str:id>", UserApi.as_view(), name="user"),
+    path("api/v2/users/<str:id>/sessions", UserSessionsApi.as_view(), name="user-sessions"),
+    path("api/v2/sessions/<str:id>", SessionApi.as_view(), name="session"),
+    path("api/v2/users/<str:id>/logs", logs.UserLogListApi.as_view(), name="user-logs"),
     path(
-        "api/v2/users/<str:id>/sessions",
-        users.UserSessionsDeleteApi.as_view(),
-        name="user-sessions",
+        "api/v2/users/<str:id>/refresh-tokens",
+        UserRefreshTokensApi.as_view(),
+        name="user-refresh-tokens",
     ),
+    path(
+        "api/v2/users/<str:id>/authenticators",
+        authenticators.UserAuthenticatorsDeleteApi.as_view(),
+        name="user-authenticators",
+    ),
+    path("api/v2/refresh-tokens/<str:id>", RefreshTokenApi.as_view(), name="refresh-token"),
+    path("api/v2/user-blocks", UserBlocksApi.as_view(), name="user-blocks"),
+    path("api/v2/user-blocks/<str:id>", UserBlockApi.as_view(), name="user-block"),
     path("api/v2/users-by-email", users.UsersByEmailApi.as_view(), name="users-by-email"),
     path("api/v2/connections", connections.ConnectionListApi.as_view(), name="connections"),
     path("api/v2/connections/<str:id>", ConnectionApi.as_view(), name="connection"),
     path(
-        "api/v2/tickets/password-change",
-        tickets.PasswordChangeTicketCreateApi.as_view(),
-        name="tickets-password-change",
+        "api/v2/connections/<str:id>/clients",
+        ConnectionClientsApi.as_view(),
+        name="connection-clients",
     ),
-    path(
-        "api/v2/email-templates/<str:templateName>",
-        EmailTemplateApi.as_view(),
-        name="email-template",
-    ),
+    path("api/v2/clients", clients.ClientListApi.as_view(), name="clients"),
+    path("api/v2/clients/<str:id>", clients.ClientGetApi.as_view(), name="client"),
+    path("api/v2/client-grants", clients.ClientGrantListApi.as_view(), name="client-grants"),
+    path("api/v2/tenants/settings", TenantSettingsApi.as_view(), name="tenant-settings"),
     path("api/v2/logs", logs.LogListApi.as_view(), name="logs"),
     path("api/v2/logs/<str:id>", logs.LogGetApi.as_view(), name="log"),
-    path("api/v2/schema", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "api/v2/docs",
-        csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-        name="docs",
-    ),
-    # Anything else under /api/v2/ is a 404 in Auth0's shape, not Django's HTML page.
-    re_path(r"^api/v2/.*$", api_not_found, name="not-found"),
 ]

@@ -14,7 +14,11 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, ManagementApiError, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError
-from accounts.api.serializers.base import PasswordErrorSerializer, error_responses
+from accounts.api.serializers.base import (
+    PasswordErrorSerializer,
+    error_responses,
+    fields_applied,
+)
 from accounts.api.serializers.users import (
     SORT_FIELDS,
     ManagementUserPageSerializer,
@@ -24,11 +28,10 @@ from accounts.api.serializers.users import (
     UserFieldsQuerySerializer,
     UserListQuerySerializer,
     UserUpdateInputSerializer,
-    fields_filtered,
 )
 from accounts.api.user_search import users_search
 from accounts.models import User
-from accounts.selectors import connection_by_name, users_by_email
+from accounts.selectors import connection_by_name, user_by_user_id, users_by_email
 from accounts.services import (
     DirectSetDisabled,
     PasswordChangeError,
@@ -37,10 +40,14 @@ from accounts.services import (
     UserAlreadyExists,
     sessions_expire,
     user_create,
+    user_delete,
     user_update,
 )
 
 TAG = "Users"
+METADATA_ONLY = {"app_metadata", "user_metadata"}
+# Auth0 serves the first 1000 results of a search, whatever the paging; export for the rest.
+SEARCH_WINDOW = 1000
 USER_ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The user's id, e.g. auth0|..."
 )
@@ -66,7 +73,8 @@ def password_error(error: PasswordChangeError) -> ManagementApiError:
 
 
 def user_or_404(user_id: str) -> User:
-    user = User.objects.select_related("connection").filter(user_id=user_id).first()
+    """A tenant user by id; a staff member's id is answered as an unknown one."""
+    user = user_by_user_id(user_id)
     if user is None:
         raise not_found("The user does not exist.", ErrorCode.INEXISTENT_USER)
     return user
@@ -75,7 +83,7 @@ def user_or_404(user_id: str) -> User:
 def user_data(user: User, query: dict[str, Any] | None = None) -> dict[str, Any]:
     data = ManagementUserSerializer(user).data
     if query:
-        return fields_filtered(data, query.get("fields"), query.get("include_fields", True))
+        return fields_applied(data, query)
     return data
 
 
@@ -83,6 +91,7 @@ class UserListApi(ManagementApi):
     """List or search users."""
 
     required_scopes = {"GET": ("read:users",)}
+    query_serializers = {"GET": UserListQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
@@ -104,7 +113,7 @@ class UserListApi(ManagementApi):
     )
     def get(self, request: Request) -> Response:
         """Users matching ``q``, a page at a time; with totals when asked."""
-        query = self.query(UserListQuerySerializer)
+        query = self.query()
         try:
             users: QuerySet[User] = users_search(query.get("q") or "")
         except QuerySyntaxError as exc:
@@ -119,6 +128,11 @@ class UserListApi(ManagementApi):
         users = users.order_by(f"{prefix}{SORT_FIELDS[field]}", f"{prefix}id")
         page, per_page = query["page"], query["per_page"]
         start = page * per_page
+        if start + per_page > SEARCH_WINDOW:
+            raise bad_request(
+                f"You can only page through the first {SEARCH_WINDOW} records.",
+                ErrorCode.INVALID_QUERY_STRING,
+            )
         rows = [user_data(user, query) for user in users[start : start + per_page]]
         if not query["include_totals"]:
             return Response(rows)
@@ -175,6 +189,7 @@ class UserGetApi(ManagementApi):
     """Get a user."""
 
     required_scopes = {"GET": ("read:users",)}
+    query_serializers = {"GET": UserFieldsQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
@@ -185,14 +200,15 @@ class UserGetApi(ManagementApi):
     )
     def get(self, request: Request, id: str) -> Response:
         """The user with this id."""
-        query = self.query(UserFieldsQuerySerializer)
+        query = self.query()
         return Response(user_data(user_or_404(id), query))
 
 
 class UserUpdateApi(ManagementApi):
     """Update a user; with ``password``, set the password directly."""
 
-    required_scopes = {"PATCH": ("update:users",)}
+    # update:users_app_metadata alone lets a client change the metadata and nothing else.
+    required_scopes = {"PATCH": ("update:users", "update:users_app_metadata")}
 
     @extend_schema(
         tags=[TAG],
@@ -216,6 +232,12 @@ class UserUpdateApi(ManagementApi):
         """Update the user's profile, block state or password."""
         user = user_or_404(id)
         data = self.body(UserUpdateInputSerializer)
+        if "update:users" not in self.client.scopes and set(data) - METADATA_ONLY:
+            raise ManagementApiError(
+                403,
+                "Insufficient scope, expected any of: update:users",
+                ErrorCode.INSUFFICIENT_SCOPE,
+            )
         connection = data.pop("connection", None)
         if connection is not None and connection != user.connection.name:
             raise bad_request(
@@ -238,10 +260,35 @@ class UserUpdateApi(ManagementApi):
         return Response(user_data(user))
 
 
+class UserDeleteApi(ManagementApi):
+    """Delete a user."""
+
+    required_scopes = {"DELETE": ("delete:users",)}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="delete_users_by_id",
+        summary="Delete a user",
+        description=(
+            "Their reset links are revoked and their sessions end; logged as `sdu`. As in "
+            "Auth0, an id that names nobody answers 204 as well."
+        ),
+        parameters=[USER_ID_PARAMETER],
+        responses={204: None, **error_responses()},
+    )
+    def delete(self, request: Request, id: str) -> Response:
+        """Delete the user with this id, if there is one."""
+        user = user_by_user_id(id)
+        if user is not None:
+            user_delete(user=user, application=self.client.application, request=self.django_request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class UsersByEmailApi(ManagementApi):
     """Users with this email, in every connection."""
 
     required_scopes = {"GET": ("read:users",)}
+    query_serializers = {"GET": UserByEmailQuerySerializer}
 
     @extend_schema(
         tags=[TAG],
@@ -252,7 +299,7 @@ class UsersByEmailApi(ManagementApi):
     )
     def get(self, request: Request) -> Response:
         """Users whose email matches, compared case-insensitively and Unicode-safely."""
-        query = self.query(UserByEmailQuerySerializer)
+        query = self.query()
         users = users_by_email(query["email"]).order_by("created_at", "id")[:100]
         return Response([user_data(user, query) for user in users])
 

@@ -56,3 +56,32 @@ def test_redis_counters_are_shared_by_every_server(redis, settings) -> None:
     assert ratelimit.hit("shared", key="k").allowed
     assert not ratelimit.hit("shared", key="k").allowed
     assert get_redis_connection("default").keys("*rl:shared:key:*")
+
+
+def test_a_burst_of_one_allows_the_first_hit(settings) -> None:
+    settings.REKEY_RATELIMITS = {"t": "1/10m/key~1"}
+    # A time with a fraction, where interval - burst * interval used to round above `now`.
+    with time_machine.travel(1_795_457_854.123456, tick=False) as clock:
+        assert ratelimit.hit("t", key="k").allowed
+        assert not ratelimit.hit("t", key="k").allowed
+        clock.shift(600)
+        assert ratelimit.hit("t", key="k").allowed
+
+
+def test_two_rules_of_one_kind_keep_their_own_buckets(settings) -> None:
+    settings.REKEY_RATELIMITS = {"t": "1/m/key~1,100/h/key"}
+    with time_machine.travel(1_700_000_000, tick=False) as clock:
+        assert ratelimit.hit("t", key="k").allowed
+        assert not ratelimit.hit("t", key="k").allowed
+        clock.shift(61)
+        # One shared bucket would still hold the hourly rule's later time here.
+        assert ratelimit.hit("t", key="k").allowed
+
+
+def test_a_frozen_clock_on_redis_keeps_the_whole_burst(redis, settings) -> None:
+    """The state in Redis keeps its full precision (Lua's tostring would round it up)."""
+    settings.REKEY_RATELIMITS = {"t": "3/m/ip"}
+    with time_machine.travel(1_795_457_854.123456, tick=False):
+        results = [ratelimit.hit("t", ip="10.0.0.9").allowed for _ in range(4)]
+
+    assert results == [True, True, True, False]

@@ -111,6 +111,7 @@ def test_force_sign_in_ends_sessions_without_changing_the_password(user) -> None
     assert user.password == before
     assert LogEvent.objects.get(type=LogType.FORCED_SIGN_IN).details == {
         "sessions": 1,
+        "refresh_tokens": 0,
         "reason": "lost laptop",
     }
 

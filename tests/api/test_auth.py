@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accounts.models import Application, LogEvent
 from accounts.tokens import signing_key
-from tests.api.conftest import ApiClient, error
+from tests.management_api import ApiClient, error
 
 pytestmark = pytest.mark.django_db
 WWW_AUTHENTICATE = 'Bearer realm="Management API"'
@@ -135,7 +135,101 @@ def test_an_unsupported_method_is_405_in_auth0_shape(api):
     response = api.post("/api/v2/connections", {})
 
     assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
     assert response.json() == error(405, 'Method "POST" not allowed.', "method_not_allowed")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_write_to_an_unknown_path_is_404_json_not_a_csrf_page(method, client, token_for):
+    # Before: Django's HTML "CSRF verification failed" 403, which the SDKs read as a scope error.
+    response = client.generic(
+        method,
+        "/api/v2/nothing-here",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token_for()}",
+    )
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == error(404, "Not Found", "not_found")
+
+
+def test_a_write_without_a_token_to_an_unknown_path_is_404_json(client):
+    response = client.post("/api/v2/roles", "{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json() == error(404, "Not Found", "not_found")
+
+
+def test_a_put_to_a_known_path_is_405_in_auth0_shape(api, user):
+    response = api.generic(
+        "PUT",
+        f"/api/v2/users/{user.user_id}",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+
+    assert response.status_code == 405
+    assert response.json() == error(405, 'Method "PUT" not allowed.', "method_not_allowed")
+
+
+def test_a_write_to_the_openapi_document_is_405_in_auth0_shape(client):
+    response = client.post("/api/v2/schema", "{}", content_type="application/json")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == error(405, 'Method "POST" not allowed.', "method_not_allowed")
+
+
+def test_an_unknown_query_parameter_is_400_invalid_query_string(api):
+    response = api.get("/api/v2/users", {"per_page": 5, "serch": "x", "colour": "red"})
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        400,
+        "Query validation error: 'Additional properties not allowed: colour,serch'.",
+        "invalid_query_string",
+    )
+
+
+def test_a_query_parameter_on_an_operation_without_any_is_400(api, user):
+    response = api.delete(f"/api/v2/users/{user.user_id}/sessions?force=1")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        400,
+        "Query validation error: 'Additional properties not allowed: force'.",
+        "invalid_query_string",
+    )
+
+
+def test_a_query_parameter_on_a_write_without_any_is_400(api, connection):
+    response = api.post(
+        "/api/v2/users?send_email=1",
+        {"connection": connection.name, "email": "q@example.com", "password": "x"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "invalid_query_string"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/users?page=0&per_page=1&include_totals=false&sort=email:1&connection=x"
+        "&fields=email&include_fields=true&q=&search_engine=v3&primary_order=true",
+        "/api/v2/users-by-email?email=a@example.com&fields=email&include_fields=false",
+        "/api/v2/connections?page=0&per_page=5&include_totals=true&strategy=auth0&name=x"
+        "&fields=name&include_fields=true",
+        "/api/v2/logs?page=0&per_page=5&include_totals=true&sort=date:-1&q=&search="
+        "&fields=type&include_fields=true",
+        "/api/v2/logs?from=0&take=5",
+    ],
+)
+def test_every_parameter_auth0_accepts_is_accepted(api, path):
+    assert api.get(path).status_code == 200
 
 
 def test_a_malformed_json_body_is_400_in_auth0_shape(api, user):
@@ -145,20 +239,47 @@ def test_a_malformed_json_body_is_400_in_auth0_shape(api, user):
     assert response.json() == error(400, "Invalid request payload JSON format", "invalid_body")
 
 
-def test_a_form_body_is_415_in_auth0_shape(api, user):
+def test_a_form_body_is_accepted_as_auth0_accepts_it(api, user):
+    response = api.generic(
+        "PATCH",
+        f"/api/v2/users/{user.user_id}",
+        "name=Form+Name&blocked=true",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Form Name"
+    assert response.json()["blocked"] is True
+
+
+def test_a_form_body_is_refused_like_json_on_an_unknown_property(api, user):
+    response = api.generic(
+        "PATCH",
+        f"/api/v2/users/{user.user_id}",
+        "nmae=x",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        400, "Payload validation error: 'Additional properties not allowed: nmae'.", "invalid_body"
+    )
+
+
+def test_a_text_body_is_415_in_auth0_shape(api, user):
     response = api.generic(
         "PATCH",
         f"/api/v2/users/{user.user_id}",
         "name=x",
-        content_type="application/x-www-form-urlencoded",
+        content_type="text/plain",
         HTTP_AUTHORIZATION=f"Bearer {api.token}",
     )
 
     assert response.status_code == 415
     assert response.json() == error(
-        415,
-        'Unsupported media type "application/x-www-form-urlencoded" in request.',
-        "unsupported_media_type",
+        415, 'Unsupported media type "text/plain" in request.', "unsupported_media_type"
     )
 
 

@@ -110,3 +110,118 @@ def test_tickets_change_password(management, user):
     assert response.ticket.startswith(f"{management_audience().removesuffix('/api/v2/')}/u/")
     token = response.ticket.split("ticket=", 1)[1]
     assert ticket_check(token=token).user == user
+
+
+# --- Issue 10: the calls a migration makes (auth0-python 6.x, only the base URL changed) -----
+
+
+def test_users_create_keeps_the_given_id(management, connection):
+    created = management.users.create(
+        connection=connection.name,
+        email="migrated@example.com",
+        password=NEW_PASSWORD,
+        user_id="5f0c1a2b3c4d",
+    )
+
+    assert created.user_id == "auth0|5f0c1a2b3c4d"
+    assert User.objects.get(email="migrated@example.com").user_id == "auth0|5f0c1a2b3c4d"
+
+
+def test_users_delete(management, user):
+    management.users.delete(user.user_id)
+
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_users_logs_list(management, user):
+    from accounts.events import log_event
+    from accounts.models import LogType
+
+    log_event(type=LogType.SUCCESS_LOGIN, description="Successful login", user=user)
+
+    logs = list(management.users.logs.list(user.user_id))
+
+    assert [log.type for log in logs] == ["s"]
+
+
+def test_logs_list_with_search(management, user):
+    from accounts.events import log_event
+    from accounts.models import LogType
+
+    log_event(type=LogType.SUCCESS_LOGIN, description="Successful login", user=user)
+    log_event(type=LogType.SUCCESS_CHANGE_PASSWORD, description="Changed", user=user)
+
+    logs = list(management.logs.list(search="type:scp"))
+
+    assert [log.type for log in logs] == ["scp"]
+
+
+def test_users_sessions_list_get_and_delete(management, user):
+    from tests.api.test_sessions import signed_in
+
+    session = signed_in(user)
+
+    listed = list(management.users.sessions.list(user.user_id))
+    fetched = management.sessions.get(session.sid)
+    management.sessions.delete(session.sid)
+
+    assert [s.id for s in listed] == [session.sid]
+    assert fetched.user_id == user.user_id
+    assert not User.objects.get(pk=user.pk).sessions.exists()
+
+
+def test_connections_list_pages_by_checkpoint(management, connection):
+    connections = list(management.connections.list(take=1))
+
+    assert [c.name for c in connections] == [connection.name]
+
+
+def test_connections_update_with_the_whole_options_object(management, connection):
+    options = management.connections.get(connection.id).options
+    whole = {**dict(options), "brute_force_protection": True, "mfa": {"active": True}}
+
+    updated = management.connections.update(connection.id, options=whole)
+
+    assert updated.options["brute_force_protection"] is True
+    assert updated.options["mfa"] == {"active": True}
+
+
+def test_clients_list_and_get_without_a_secret(management, m2m):
+    listed = list(management.clients.list())
+    fetched = management.clients.get(m2m.client_id)
+
+    assert [c.client_id for c in listed] == [m2m.client_id]
+    assert fetched.name == "Backend"
+    assert getattr(fetched, "client_secret", None) is None
+
+
+def test_client_grants_list(management, m2m):
+    grants = list(management.client_grants.list())
+
+    assert [g.client_id for g in grants] == [m2m.client_id]
+
+
+def test_email_templates_create_get_and_update(management):
+    created = management.email_templates.create(
+        template="welcome_email",
+        body="<p>Hi {{ user.email }}</p>",
+        from_="Acme <hello@acme.example>",
+        subject="Welcome",
+        syntax="liquid",
+        enabled=True,
+    )
+    fetched = management.email_templates.get("welcome_email")
+    updated = management.email_templates.update("welcome_email", subject="Welcome aboard")
+
+    assert created.template == fetched.template == "welcome_email"
+    assert updated.subject == "Welcome aboard"
+
+
+def test_tenant_settings_get_and_update(management):
+    updated = management.tenants.settings.update(
+        friendly_name="Acme", support_email="help@acme.example"
+    )
+    fetched = management.tenants.settings.get()
+
+    assert updated.friendly_name == fetched.friendly_name == "Acme"
+    assert fetched.support_email == "help@acme.example"

@@ -9,8 +9,8 @@ import time_machine
 
 from accounts.events import log_event
 from accounts.models import LogEvent, LogType
-from tests.api.conftest import error
 from tests.api.test_users import auth0_date
+from tests.management_api import error
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +101,43 @@ def test_q_filters_on_the_user(api, events, user):
     assert [e["log_id"] for e in response.json()] == [events[2].log_id, events[1].log_id]
 
 
+def test_search_filters_as_q_does(api, events):
+    # auth0-python and node-auth0 send the query as ``search``: it used to be ignored.
+    response = api.get("/api/v2/logs", {"search": "type:scp"})
+
+    assert response.status_code == 200
+    assert response.json() == [expected(events[1])]
+
+
+def test_fields_keeps_only_the_properties_named(api, events):
+    response = api.get("/api/v2/logs", {"fields": "log_id,type", "per_page": 1})
+
+    assert response.json() == [{"log_id": events[2].log_id, "type": "fcp"}]
+
+
+def test_fields_with_include_fields_false_drops_them(api, events):
+    response = api.get(
+        "/api/v2/logs", {"fields": "details,user_agent", "include_fields": "false", "per_page": 1}
+    )
+
+    body = expected(events[2])
+    del body["details"], body["user_agent"]
+    assert response.json() == [body]
+
+
+def test_fields_apply_to_checkpoint_paging(api, events):
+    response = api.get("/api/v2/logs", {"from": events[0].log_id, "take": 5, "fields": "type"})
+
+    assert response.json() == [{"type": "scp"}, {"type": "fcp"}]
+
+
+def test_read_logs_users_is_enough_to_read_logs(api_with, events):
+    response = api_with("read:logs_users").get("/api/v2/logs")
+
+    assert response.status_code == 200
+    assert len(response.json()) == 3
+
+
 def test_checkpoint_paging_returns_the_events_after_from_oldest_first(api, events):
     first, second, third = events
 
@@ -153,5 +190,5 @@ def test_logs_need_read_logs(api_with):
 
     assert response.status_code == 403
     assert response.json() == error(
-        403, "Insufficient scope, expected any of: read:logs", "insufficient_scope"
+        403, "Insufficient scope, expected any of: read:logs,read:logs_users", "insufficient_scope"
     )

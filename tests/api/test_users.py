@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from accounts.models import User
-from tests.api.conftest import error
 from tests.factories import SocialConnectionFactory, UserFactory
+from tests.management_api import error
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -162,11 +162,14 @@ def test_q_by_user_id_finds_that_user(api, people):
 @pytest.mark.parametrize(
     ("q", "why"),
     [
-        ("email:a* OR name:b", "OR is not supported; terms are AND-ed"),
-        ("(email:a)", "cannot parse the query near: (email:a)"),
         ("email:*example.com", "only trailing wildcards are supported: *example.com"),
-        ("phone_number:123", "searching on phone_number is not supported"),
+        ("colour:red", "searching on colour is not supported"),
         ("blocked:maybe", "blocked takes true or false"),
+        ("name:alice~2", "fuzzy is not supported"),
+        ("_exists_:colour", "_exists_ is not supported on colour"),
+        ("app_metadata.a.b.c.d.e.f:x", "not a metadata field: app_metadata.a.b.c.d.e.f"),
+        ("logins_count:many", "logins_count takes a number"),
+        ("name:[a TO b]", "name does not take a range"),
     ],
 )
 def test_q_refuses_what_it_does_not_support_with_a_400(api, people, q, why):
@@ -259,3 +262,83 @@ def test_users_by_email_without_email_is_400(api):
         "Query validation error: 'This field is required.' on property email.",
         "invalid_query_string",
     )
+
+
+# --- Lucene through luqum: OR, NOT, groups, _exists_, metadata, more fields -----------------
+
+
+@pytest.fixture
+def more_people(people):
+    alice, bob, _carol = people
+    User.objects.filter(pk=alice.pk).update(
+        given_name="Alice",
+        family_name="Liddell",
+        username="alice",
+        logins_count=7,
+        app_metadata={"plan": "pro", "seats": 3, "org": {"tier": "gold"}},
+        user_metadata={"lang": "ja"},
+    )
+    User.objects.filter(pk=bob.pk).update(
+        given_name="Bob", logins_count=2, app_metadata={"plan": "free"}
+    )
+    return people
+
+
+@pytest.mark.parametrize(
+    ("q", "names"),
+    [
+        ("email:alice* OR email:bob*", ["Bob Builder", "Alice Liddell"]),
+        ("example.com AND NOT blocked:true", ["Alice Liddell"]),
+        ("-blocked:true", ["Bob Builder", "Alice Liddell"]),
+        ("(name:Carol OR name:Bob*) AND blocked:false", ["Bob Builder"]),
+        ("name:(Carol OR Bob*)", ["Carol", "Bob Builder"]),
+        ("_exists_:given_name", ["Bob Builder", "Alice Liddell"]),
+        ("NOT _exists_:given_name", ["Carol"]),
+        ("_exists_:app_metadata.plan", ["Bob Builder", "Alice Liddell"]),
+        ("_exists_:app_metadata.org.tier", ["Alice Liddell"]),
+        ("app_metadata.plan:pro", ["Alice Liddell"]),
+        ("app_metadata.plan:p*", ["Alice Liddell"]),
+        ("app_metadata.seats:3", ["Alice Liddell"]),
+        ("app_metadata.org.tier:gold", ["Alice Liddell"]),
+        ("user_metadata.lang:ja", ["Alice Liddell"]),
+        # A key is a key, never one of Django's lookups.
+        ("app_metadata.contains:pro", []),
+        ("app_metadata.has_key:plan", []),
+        ("given_name:alice", ["Alice Liddell"]),
+        ("family_name:Lid*", ["Alice Liddell"]),
+        ("username:alice", ["Alice Liddell"]),
+        ("logins_count:2", ["Bob Builder"]),
+        ("logins_count:[3 TO *]", ["Alice Liddell"]),
+        ("logins_count:{2 TO 7]", ["Alice Liddell"]),
+        # Rekey keeps no phone numbers: the field is understood and matches nobody.
+        ("phone_number:123", []),
+    ],
+)
+def test_q_takes_lucenes_boolean_syntax(api, more_people, q, names):
+    response = api.get("/api/v2/users", {"q": q})
+
+    assert response.status_code == 200, response.json()
+    assert [u["name"] for u in response.json()] == names
+
+
+def test_q_never_finds_a_staff_member_whatever_the_query(api, more_people):
+    from tests.factories import StaffFactory
+
+    StaffFactory(email="admin@example.com", name="Admin")
+
+    response = api.get("/api/v2/users", {"q": "email:admin* OR NOT blocked:true OR _exists_:name"})
+
+    assert "admin@example.com" not in [u["email"] for u in response.json()]
+
+
+def test_paging_past_auth0s_1000_result_window_is_a_400(api):
+    response = api.get("/api/v2/users", {"page": 10, "per_page": 100})
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        400, "You can only page through the first 1000 records.", "invalid_query_string"
+    )
+
+
+def test_the_last_page_inside_the_window_is_served(api):
+    assert api.get("/api/v2/users", {"page": 9, "per_page": 100}).status_code == 200

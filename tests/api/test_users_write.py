@@ -9,9 +9,9 @@ from django.contrib.sessions.models import Session
 
 from accounts.models import LogEvent, User, UserSession
 from emails.models import EmailDelivery
-from tests.api.conftest import error
 from tests.api.test_users import expected
 from tests.factories import DEFAULT_PASSWORD, SocialConnectionFactory, UserFactory
+from tests.management_api import error
 from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
 from tickets.services import ticket_issue
 
@@ -68,6 +68,95 @@ def test_create_makes_a_database_user_and_answers_201(api, connection, m2m):
     event = LogEvent.objects.get(type="sapi", user=user)
     assert event.description == "Create a User"
     assert event.client_id == m2m.client_id
+
+
+def test_create_with_a_user_id_keeps_it_as_auth0_does(api, connection):
+    response = api.post(
+        "/api/v2/users",
+        {
+            "user_id": "507f1f77bcf86cd799439011",
+            "connection": connection.name,
+            "email": "kept@example.com",
+            "password": STRONG,
+        },
+    )
+
+    assert response.status_code == 201
+    user = User.objects.get(email="kept@example.com")
+    assert user.user_id == "auth0|507f1f77bcf86cd799439011"
+    assert response.json() == expected(user)
+    assert response.json()["user_id"] == "auth0|507f1f77bcf86cd799439011"
+    assert response.json()["identities"][0]["user_id"] == "507f1f77bcf86cd799439011"
+
+
+def test_create_with_a_user_id_from_an_auth0_export_does_not_double_the_prefix(api, connection):
+    # Auth0 would answer auth0|auth0|abc; a migration wants the sub its applications stored.
+    response = api.post(
+        "/api/v2/users",
+        {
+            "user_id": "auth0|abc123",
+            "connection": connection.name,
+            "email": "kept@example.com",
+            "password": STRONG,
+        },
+    )
+
+    assert response.status_code == 201
+    assert response.json()["user_id"] == "auth0|abc123"
+
+
+def test_create_with_a_user_id_taken_is_409(api, user, connection):
+    response = api.post(
+        "/api/v2/users",
+        {
+            "user_id": user.user_id.removeprefix("auth0|"),
+            "connection": connection.name,
+            "email": "other@example.com",
+            "password": STRONG,
+        },
+    )
+
+    assert response.status_code == 409
+    assert response.json() == error(409, "The user already exists.", "auth0_idp_error")
+    assert not User.objects.filter(email="other@example.com").exists()
+
+
+@pytest.mark.parametrize("given", ["a|b", "with space", "", "x" * 121])
+def test_create_with_a_malformed_user_id_is_400(api, connection, given):
+    response = api.post(
+        "/api/v2/users",
+        {"user_id": given, "connection": connection.name, "email": "a@x.com", "password": STRONG},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "invalid_body"
+    assert response.json()["message"].endswith("on property user_id.")
+    assert not User.objects.filter(email="a@x.com").exists()
+
+
+def test_create_defaults_name_to_the_email_and_nickname_to_its_local_part(api, connection):
+    response = api.post(
+        "/api/v2/users",
+        {"connection": connection.name, "email": "new.person@example.com", "password": STRONG},
+    )
+
+    assert response.json()["name"] == "new.person@example.com"
+    assert response.json()["nickname"] == "new.person"
+
+
+def test_patch_refuses_username_and_email_together(api, user):
+    response = api.patch(
+        f"/api/v2/users/{user.user_id}", {"username": "someone", "email": "x@example.com"}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        400,
+        "Payload validation error: 'Cannot update username and email simultaneously'.",
+        "invalid_body",
+    )
+    user.refresh_from_db()
+    assert user.email != "x@example.com"
 
 
 def test_create_applies_the_connection_policy(api, connection):
@@ -176,8 +265,8 @@ def test_patch_with_a_password_sets_it_and_ends_sessions_and_tickets(api, user, 
     scp = LogEvent.objects.get(type="scp", user=user)
     assert scp.client_id == m2m.client_id
     assert scp.details == {"door": "api"}
-    sapi = LogEvent.objects.get(type="sapi", user=user)
-    assert sapi.description == "Update a User"
+    # The PATCH's own sapi row (the set-up's ticket wrote one of its own before it).
+    sapi = LogEvent.objects.get(type="sapi", user=user, description="Update a User")
     assert sapi.details == {"fields": ["password"]}
     assert STRONG not in str(list(LogEvent.objects.values()))
 
@@ -363,8 +452,33 @@ def test_patch_needs_update_users(api_with, user):
 
     assert response.status_code == 403
     assert response.json() == error(
+        403,
+        "Insufficient scope, expected any of: update:users,update:users_app_metadata",
+        "insufficient_scope",
+    )
+
+
+def test_patch_metadata_with_update_users_app_metadata_alone(api_with, user):
+    response = api_with("update:users_app_metadata").patch(
+        f"/api/v2/users/{user.user_id}", {"app_metadata": {"plan": "pro"}}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["app_metadata"] == {"plan": "pro"}
+
+
+def test_update_users_app_metadata_alone_changes_nothing_else(api_with, user):
+    response = api_with("update:users_app_metadata").patch(
+        f"/api/v2/users/{user.user_id}", {"app_metadata": {"plan": "pro"}, "blocked": True}
+    )
+
+    assert response.status_code == 403
+    assert response.json() == error(
         403, "Insufficient scope, expected any of: update:users", "insufficient_scope"
     )
+    user.refresh_from_db()
+    assert user.blocked is False
+    assert user.app_metadata == {}
 
 
 # --- DELETE /api/v2/users/{id}/sessions ------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,41 @@ class PageQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=0, max_value=100_000, default=0)
     per_page = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
     include_totals = serializers.BooleanField(required=False, default=False)
+
+
+class FieldsQuerySerializer(serializers.Serializer):
+    """Auth0's ``fields`` (comma-separated properties) and ``include_fields`` (keep or drop)."""
+
+    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
+    # shadow Serializer.fields at run time.
+    fields = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=1000
+    )
+    include_fields = serializers.BooleanField(required=False, default=True)
+
+
+class FilterableOutputSerializer(serializers.Serializer):
+    """An output whose every property is optional in the schema: ``fields`` can drop any."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+def fields_filtered(data: dict[str, Any], fields: str | None, include: bool) -> dict[str, Any]:
+    """Auth0's ``fields``/``include_fields``: keep (or drop) the named properties."""
+    names = {name for name in re.split(r"\s*,\s*", fields or "") if name}
+    if not names:
+        return data
+    if include:
+        return {key: value for key, value in data.items() if key in names}
+    return {key: value for key, value in data.items() if key not in names}
+
+
+def fields_applied(data: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with a validated query's ``fields``/``include_fields`` applied."""
+    return fields_filtered(data, query.get("fields"), query.get("include_fields", True))
 
 
 class ApiErrorSerializer(serializers.Serializer):

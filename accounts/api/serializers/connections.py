@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.api.serializers.base import PageQuerySerializer, StrictInputSerializer
+from accounts.api.serializers.base import (
+    FieldsQuerySerializer,
+    FilterableOutputSerializer,
+    PageQuerySerializer,
+    StrictInputSerializer,
+)
 from accounts.models import Connection, PolicyLevel
 from accounts.policy import LEVELS
 
@@ -31,8 +37,12 @@ class PasswordDictionaryOptionsSerializer(StrictInputSerializer):
     )
 
 
-class ConnectionOptionsSerializer(StrictInputSerializer):
-    """The password options of a database connection, as Auth0 names them."""
+OPTIONS_EXTRA_MAX_BYTES = 64 * 1024
+
+
+class ConnectionOptionsSerializer(serializers.Serializer):
+    """Auth0's whole ``options`` object: the password options Rekey applies, checked, and
+    every other option (``brute_force_protection``, ``mfa``, ...) kept as sent in ``extra``."""
 
     passwordPolicy = serializers.ChoiceField(  # Auth0's wire name
         choices=PolicyLevel.values, required=False, allow_null=True
@@ -42,13 +52,31 @@ class ConnectionOptionsSerializer(StrictInputSerializer):
     password_no_personal_info = PasswordNoPersonalInfoOptionsSerializer(required=False)
     password_dictionary = PasswordDictionaryOptionsSerializer(required=False)
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected an object")
+        extra = {key: value for key, value in data.items() if key not in self.fields}
+        if len(json.dumps(extra)) > OPTIONS_EXTRA_MAX_BYTES:
+            raise serializers.ValidationError(
+                f"The options may not exceed {OPTIONS_EXTRA_MAX_BYTES} bytes"
+            )
+        known = {key: value for key, value in data.items() if key in self.fields}
+        return {**super().to_internal_value(known), "extra": extra}
+
+
+class ConnectionFieldsQuerySerializer(FieldsQuerySerializer):
+    """``fields``/``include_fields`` of one connection."""
+
 
 class ConnectionUpdateInputSerializer(StrictInputSerializer):
     options = ConnectionOptionsSerializer(required=False)
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    enabled_clients = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=1000
+    )
 
 
-class ManagementConnectionSerializer(serializers.Serializer):
+class ManagementConnectionSerializer(FilterableOutputSerializer):
     """Auth0's connection object."""
 
     id = serializers.CharField()
@@ -74,10 +102,12 @@ class ManagementConnectionSerializer(serializers.Serializer):
 
 
 def connection_options(connection: Connection) -> dict[str, Any]:
+    """The options Rekey applies, over those it keeps for Auth0's tools."""
+    extra = dict(connection.options_extra or {})
     if not connection.is_database:
-        return {}
+        return extra
     level = LEVELS[connection.password_policy]
-    return {
+    return extra | {
         "passwordPolicy": connection.password_policy,
         "password_complexity_options": {"min_length": connection.min_length or level["min_length"]},
         "password_history": {
@@ -93,12 +123,50 @@ def connection_options(connection: Connection) -> dict[str, Any]:
 
 
 class ManagementConnectionPageSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    total = serializers.IntegerField()
+    """A page of connections: with totals (``include_totals``: start, limit, total), or after a
+    checkpoint (``from``/``take``: ``next`` is the ``from`` of the following page, if any)."""
+
+    start = serializers.IntegerField(required=False)
+    limit = serializers.IntegerField(required=False)
+    total = serializers.IntegerField(required=False)
     connections = ManagementConnectionSerializer(many=True)
+    next = serializers.CharField(required=False)
 
 
-class ConnectionListQuerySerializer(PageQuerySerializer):
-    strategy = serializers.CharField(required=False, max_length=32)
+class ConnectionListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
+    # Auth0 takes several: ?strategy=auth0&strategy=samlp (any of them).
+    strategy = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=20
+    )
     name = serializers.CharField(required=False, max_length=128)
+    take = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword, so it cannot be declared as a class attribute.
+        fields["from"] = serializers.CharField(required=False, max_length=64)
+        return fields
+
+
+class ConnectionClientSerializer(serializers.Serializer):
+    client_id = serializers.CharField()
+
+
+class ConnectionClientPageSerializer(serializers.Serializer):
+    clients = ConnectionClientSerializer(many=True)
+    next = serializers.CharField(required=False)
+
+
+class ConnectionClientsQuerySerializer(serializers.Serializer):
+    take = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword, so it cannot be declared as a class attribute.
+        fields["from"] = serializers.CharField(required=False, max_length=64)
+        return fields
+
+
+class ConnectionClientChangeSerializer(StrictInputSerializer):
+    client_id = serializers.CharField(max_length=64)
+    status = serializers.BooleanField()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
-from accounts.api.serializers.base import Auth0DateTimeField, PageQuerySerializer
+from accounts.api.serializers.base import (
+    Auth0DateTimeField,
+    FieldsQuerySerializer,
+    FilterableOutputSerializer,
+    PageQuerySerializer,
+)
 
 
-class ManagementLogSerializer(serializers.Serializer):
+class ManagementLogSerializer(FilterableOutputSerializer):
     """Auth0's log event (``type`` is Auth0's code: scp, fcp, sapi, ...)."""
 
     log_id = serializers.CharField()
@@ -35,13 +38,22 @@ class ManagementLogPageSerializer(serializers.Serializer):
     logs = ManagementLogSerializer(many=True)
 
 
-class LogListQuerySerializer(PageQuerySerializer):
+class LogListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    # What auth0-python 4.x+ and node-auth0 send for ``q`` (Auth0 takes either name).
+    search = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     sort = serializers.ChoiceField(choices=["date:1", "date:-1"], required=False)
     # Checkpoint paging: the events after log id ``from``, oldest first, ``take`` at a time.
     take = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
-        self.fields["from"] = serializers.CharField(required=False, max_length=40)
+        fields["from"] = serializers.CharField(required=False, max_length=40)
+        return fields
+
+
+class UserLogListQuerySerializer(PageQuerySerializer):
+    """Auth0's paging of a user's log events (``GET /api/v2/users/{id}/logs``)."""
+
+    sort = serializers.ChoiceField(choices=["date:1", "date:-1"], required=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -11,10 +10,11 @@ from rest_framework import serializers
 
 from accounts.api.serializers.base import (
     Auth0DateTimeField,
+    FieldsQuerySerializer,
     PageQuerySerializer,
     StrictInputSerializer,
 )
-from accounts.models import User
+from accounts.models import GIVEN_USER_ID_PATTERN, User
 
 METADATA_MAX_BYTES = 16 * 1024
 SORT_FIELDS = {
@@ -104,38 +104,22 @@ class ManagementUserPageSerializer(serializers.Serializer):
     users = ManagementUserSerializer(many=True)
 
 
-class UserListQuerySerializer(PageQuerySerializer):
+class UserListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     sort = serializers.RegexField(
         r"^(" + "|".join(SORT_FIELDS) + r"):(1|-1)$", required=False, max_length=40
     )
     connection = serializers.CharField(required=False, max_length=128)
-    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
-    # shadow Serializer.fields at run time.
-    fields = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, max_length=1000
-    )
-    include_fields = serializers.BooleanField(required=False, default=True)
     search_engine = serializers.ChoiceField(choices=["v1", "v2", "v3"], required=False)
+    primary_order = serializers.BooleanField(required=False)
 
 
-class UserByEmailQuerySerializer(serializers.Serializer):
+class UserByEmailQuerySerializer(FieldsQuerySerializer):
     email = serializers.CharField(max_length=254)
-    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
-    # shadow Serializer.fields at run time.
-    fields = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, max_length=1000
-    )
-    include_fields = serializers.BooleanField(required=False, default=True)
 
 
-class UserFieldsQuerySerializer(serializers.Serializer):
-    # Auth0's parameter name; DRF's metaclass takes it out of the class, so it does not
-    # shadow Serializer.fields at run time.
-    fields = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, max_length=1000
-    )
-    include_fields = serializers.BooleanField(required=False, default=True)
+class UserFieldsQuerySerializer(FieldsQuerySerializer):
+    """``fields``/``include_fields`` of one user."""
 
 
 def _metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +150,8 @@ class _UserProfileInputSerializer(StrictInputSerializer):
 
 
 class UserCreateInputSerializer(_UserProfileInputSerializer):
+    # Auth0 answers auth0|<user_id>; one given with auth0| already (as Auth0 exports them) is kept.
+    user_id = serializers.RegexField(GIVEN_USER_ID_PATTERN, required=False, max_length=126)
     connection = serializers.CharField(max_length=128)
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(trim_whitespace=False, max_length=4096)
@@ -179,6 +165,9 @@ class UserUpdateInputSerializer(_UserProfileInputSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
+        if "username" in attrs and "email" in attrs:
+            # Auth0 refuses both in one update: each is an identifier of the sign-in.
+            raise serializers.ValidationError("Cannot update username and email simultaneously")
         if "password" in attrs:
             # Auth0 refuses these together: each would need its own verification flow.
             for other in ("email", "email_verified", "username"):
@@ -187,13 +176,3 @@ class UserUpdateInputSerializer(_UserProfileInputSerializer):
                         f"Cannot update password and {other} simultaneously"
                     )
         return attrs
-
-
-def fields_filtered(data: dict[str, Any], fields: str | None, include: bool) -> dict[str, Any]:
-    """Auth0's ``fields``/``include_fields``: keep (or drop) the named properties."""
-    names = {name for name in re.split(r"\s*,\s*", fields or "") if name}
-    if not names:
-        return data
-    if include:
-        return {key: value for key, value in data.items() if key in names}
-    return {key: value for key, value in data.items() if key not in names}

@@ -1,0 +1,64 @@
+"""Auth0's npm SDK (`auth0` 4.x) against a live Rekey, changing only the domain.
+
+The SDK is installed once per machine into a cache folder (``REKEY_SDK_CACHE``, default
+``~/.cache/rekey-sdk``) by ``npm``; without node or npm the test skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from accounts.models import User
+from tests.api.test_auth0_sdk import rekey, sdk_token  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+SCRIPT = Path(__file__).parent / "node_sdk" / "migration_calls.js"
+# 5.x and 7.x are generated clients with another API: a script of their own is still to write.
+NODE_SDK_VERSIONS = ["4"]
+
+
+@pytest.fixture(scope="session", params=NODE_SDK_VERSIONS)
+def node_auth0(request) -> Path:
+    """A node_modules folder holding ``auth0@<major>``, installed once and kept."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("node and npm are needed for the npm SDK")
+    cache = Path(os.environ.get("REKEY_SDK_CACHE", Path.home() / ".cache" / "rekey-sdk"))
+    folder = cache / f"node-auth0-{request.param}"
+    if not (folder / "node_modules" / "auth0").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent", f"auth0@{request.param}"],
+            cwd=folder,
+            check=True,
+            timeout=300,
+        )
+    return folder / "node_modules"
+
+
+def test_the_calls_a_migration_makes(node_auth0, rekey, sdk_token, connection, m2m):  # noqa: F811
+    result = subprocess.run(
+        ["node", str(SCRIPT), rekey, sdk_token, connection.name, connection.id],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NODE_PATH": str(node_auth0)},
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["created_user_id"] == "auth0|node5f0c1a2b"
+    assert out["deleted"] is True
+    assert not User.objects.filter(user_id="auth0|node5f0c1a2b").exists()
+    assert out["connections"]["connections"][0]["name"] == connection.name
+    assert out["brute_force_protection"] is True
+    assert out["client_ids"] == [m2m.client_id]
+    assert out["grant_client_ids"] == [m2m.client_id]
+    assert out["log_types"] == ["sdu"]
+    assert out["template"] == "welcome_email"
+    assert out["friendly_name"] == "Acme"
