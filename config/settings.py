@@ -71,7 +71,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "") or [PUBLIC_URL]
 INSTALLED_APPS = [
     # First, so that its changepassword (through the one password service) wins over auth's.
     "accounts",
-    "django.contrib.admin",
+    # No django.contrib.admin: it skipped the second factor, the audit and the one password
+    # service. Staff work in the dashboard; operators use the manage.py commands.
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes of end users' authenticators (accounts.services.authenticators).
+    "django_otp.plugins.otp_static",
     "tickets",
     "emails",
     "dashboard",
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Oversized and deeply nested bodies answered in the JSON door's own error shape.
+    "accounts.middleware.JsonBodyGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "accounts.middleware.UiLocalesMiddleware",
@@ -139,6 +144,16 @@ if IS_SQLITE:
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # Fail fast: a dropped connection is noticed before use (not by the request that meets
+    # it), a server that never answers costs REKEY_DB_CONNECT_TIMEOUT seconds, and no query
+    # holds a connection longer than REKEY_DB_STATEMENT_TIMEOUT_MS (0: no limit; migrations
+    # on big tables may need it raised).
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"]["connect_timeout"] = int(os.environ.get("REKEY_DB_CONNECT_TIMEOUT", 3))
+    _statement_ms = int(os.environ.get("REKEY_DB_STATEMENT_TIMEOUT_MS", 10000))
+    _db["OPTIONS"]["options"] = f"-c statement_timeout={_statement_ms} -c lock_timeout=5000"
 if test_db_name := os.environ.get("REKEY_TEST_DB_NAME"):
     # Lets two test runs share one PostgreSQL server without clobbering each other.
     _db["TEST"] = {"NAME": test_db_name}
@@ -153,7 +168,12 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("REKEY_CACHE_PREFIX", "rekey"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # An unreachable Redis costs a second, not a hung request.
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REKEY_REDIS_TIMEOUT", 1)),
+                "SOCKET_TIMEOUT": float(os.environ.get("REKEY_REDIS_TIMEOUT", 1)),
+            },
         }
     }
 else:
@@ -171,23 +191,55 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # e.g. 10m). KEY is ip, key (the account or email) or ip_key. BURST defaults to N. The rules are
 # a generic cell rate algorithm: up to BURST at once, then one every PERIOD/N.
 REKEY_RATELIMITS: dict[str, str] = {
-    "login": "30/m/ip,10/m/key",
+    # Per IP only: a per-account limit would let anyone lock an account out. Guessing one
+    # account is stopped by brute-force protection instead (REKEY_BRUTE_FORCE below).
+    "login": "30/m/ip",
+    # The dashboard's re-authentication (only the signed-in staff member can spend it).
+    "reauth": "30/m/ip,10/m/key",
     # Auth0: per IP, and per IP + email "burst 10, then 1 a minute" (silent).
     "change_password": "60/m/ip",
     "change_password_email": "1/m/ip_key~10",
+    # Per email whatever the address, silent. Adobe Commerce allows 5 an hour, 10 minutes apart;
+    # as one GCRA rule that is one every 12 minutes, so never more than 5 in an hour.
+    "change_password_email_any": "5/h/key~1",
     "reset_set": "30/m/ip",
+    # Tries of one ticket (each refused one may cost a history check of up to 24 hashes).
+    "reset_set_ticket": "5/m/key",
+    # Reset links that are unknown, used or expired, per address.
+    "reset_link_bad": "10/m/ip",
+    # Unblock links (the page), per address.
+    "unblock": "30/m/ip",
+    # blocked_account emails per user (one link releases all of the user's blocks).
+    "blocked_account_email": "1/h/key",
     "oauth_token": "60/m/ip",
     "management_api": "50/s/key~100",
 }
 for _action, _rule in list(REKEY_RATELIMITS.items()):
     if _override := os.environ.get(f"REKEY_RATELIMIT_{_action.upper()}"):
         REKEY_RATELIMITS[_action] = _override
+# A rate-limited request writes one log row per window and key; the rest are counted into the
+# next row's details ("suppressed"), so a flood cannot write unbounded rows.
+RATELIMIT_LOG_WINDOW = int(os.environ.get("RATELIMIT_LOG_WINDOW", "60"))
+
+# Brute-force protection (Auth0's): after `threshold` consecutive failed logins into one account
+# from one IP, that pair is blocked (other IPs still log in) and the user gets an unblock link.
+# Failure counts live in the cache (Redis when REDIS_URL is set) for `window` seconds.
+REKEY_BRUTE_FORCE = {
+    "enabled": env_bool("BRUTE_FORCE_ENABLE", True),
+    "threshold": int(os.environ.get("BRUTE_FORCE_THRESHOLD", "10")),
+    "window": int(os.environ.get("BRUTE_FORCE_WINDOW", str(24 * 3600))),
+}
+# How long a Management API request trusts its cached view of the client's grant (seconds).
+REKEY_GRANT_CACHE_SECONDS = int(os.environ.get("REKEY_GRANT_CACHE_SECONDS", "30"))
 
 # --- Passwords ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ConnectionBackend"]
 LOGIN_URL = "/u/login"
 LOGIN_REDIRECT_URL = "/u/login"
+
+# Django's own doors (createsuperuser, validate_password, any form) obey the connection policy.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.policy.ConnectionPolicyValidator"}]
 
 PASSWORD_HASHERS = [
     "accounts.hashers.Argon2idPasswordHasher",
@@ -204,6 +256,15 @@ REKEY_ARGON2 = {
     "memory_cost": int(os.environ.get("REKEY_ARGON2_MEMORY_COST", 19456)),
     "parallelism": int(os.environ.get("REKEY_ARGON2_PARALLELISM", 1)),
 }
+# Imported hashes above these costs are refused: verifying one costs what its author chose, on
+# a login page anyone can post to. Auth0 exports bcrypt at cost 10 (0.12 s on one core here);
+# 12 is 0.56 s. Argon2's memory is in KiB: 64 MiB at t=4, p=4 is about 0.4 s.
+REKEY_IMPORT_MAX_COST = {
+    "bcrypt_rounds": int(os.environ.get("REKEY_IMPORT_MAX_BCRYPT_ROUNDS", 12)),
+    "argon2_memory_kib": int(os.environ.get("REKEY_IMPORT_MAX_ARGON2_MEMORY", 65536)),
+    "argon2_time": int(os.environ.get("REKEY_IMPORT_MAX_ARGON2_TIME", 4)),
+    "argon2_parallelism": int(os.environ.get("REKEY_IMPORT_MAX_ARGON2_PARALLELISM", 4)),
+}
 # No silent truncation: longer passwords are refused, shorter limits are never allowed below 64.
 REKEY_PASSWORD_MAX_LENGTH = max(64, int(os.environ.get("REKEY_PASSWORD_MAX_LENGTH", 256)))
 REKEY_PASSWORD_HISTORY_MAX = 24
@@ -216,6 +277,11 @@ REKEY_POST_CHANGE_HOOKS = env_list("REKEY_POST_CHANGE_HOOKS", "")
 REKEY_REAUTH_SECONDS = 600
 REKEY_REQUIRE_STAFF_OTP = env_bool("REKEY_REQUIRE_STAFF_OTP", False)
 REKEY_DEFAULT_CONNECTION = "Username-Password-Authentication"
+# Whom a blocked user (who typed the right password) is told to contact, and an optional text
+# that replaces the default message on that page.
+REKEY_SUPPORT_EMAIL = os.environ.get("REKEY_SUPPORT_EMAIL", "")
+REKEY_SUPPORT_URL = os.environ.get("REKEY_SUPPORT_URL", "")
+REKEY_BLOCKED_MESSAGE = os.environ.get("REKEY_BLOCKED_MESSAGE", "")
 
 # --- Tokens -------------------------------------------------------------------------------
 REKEY_JWT_PRIVATE_KEY_PATH = Path(
@@ -250,16 +316,49 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_")
 }
 REKEY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("REKEY_EMAIL_MAX_ATTEMPTS", 5))
-# Seconds before retry n (1-based); the last value repeats.
-REKEY_EMAIL_BACKOFF = [5, 30, 120, 600, 1800]
+# Seconds before retry n (1-based) of a temporary provider failure; the last value repeats.
+# A permanent refusal (SMTP 5xx, an ESP's "rejected") fails at once.
+REKEY_EMAIL_BACKOFF = [int(s) for s in env_list("REKEY_EMAIL_BACKOFF", "5,30,120,600,1800")]
+# A worker keeps its SMTP connection open this long between messages (0: one per message).
+REKEY_SMTP_REUSE_SECONDS = float(os.environ.get("REKEY_SMTP_REUSE_SECONDS", 30))
 REKEY_LOCAL_INBOX_ECHO = env_bool("REKEY_LOCAL_INBOX_ECHO", not TESTING)
 
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
+# The task engine: "db" (django-tasks-db: the queue is a table; the embedded default) or "rq"
+# (RQ on Redis, through django-tasks-rq: production; needs REDIS_URL, persisted with
+# appendonly). Either way the outbox row is the source of truth and the sweep backs it up.
+REKEY_TASKS = os.environ.get("REKEY_TASKS", "db")
+if REKEY_TASKS == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("REKEY_TASKS=rq needs REDIS_URL.")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60} for name in ("email", "default")}
+    TASKS = {"default": {"BACKEND": "emails.engine.RekeyRQBackend", "QUEUES": ["default", "email"]}}
+elif REKEY_TASKS == "db":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "email"],
+        }
     }
-}
+else:
+    raise ImproperlyConfigured('REKEY_TASKS is "db" or "rq".')
+# /metrics (Prometheus): answered to "Authorization: Bearer <this>" or a staff session only.
+REKEY_METRICS_TOKEN = os.environ.get("REKEY_METRICS_TOKEN", "")
+REKEY_METRICS_WINDOW_SECONDS = int(os.environ.get("REKEY_METRICS_WINDOW_SECONDS", 300))
+# How often RQ tries a job again (an outage, a killed worker), after REKEY_TASK_RETRY_BACKOFF.
+REKEY_TASK_MAX_RETRIES = int(os.environ.get("REKEY_TASK_MAX_RETRIES", 20))
+# A claimed task or delivery whose worker has not finished it after this long is taken as lost
+# with its worker, and the sweep hands it back (keep it above EMAIL_TIMEOUT).
+REKEY_TASK_LEASE_SECONDS = int(os.environ.get("REKEY_TASK_LEASE_SECONDS", 45))
+# A task that lost this many workers is failed (with "fn" logged) instead of tried again.
+REKEY_TASK_MAX_RUNS = int(os.environ.get("REKEY_TASK_MAX_RUNS", 5))
+# Seconds before a task interrupted by an outage of the database or Redis is tried again.
+REKEY_TASK_RETRY_BACKOFF = [int(s) for s in env_list("REKEY_TASK_RETRY_BACKOFF", "2,5,15,30,60")]
+# manage.py rekey_sweep: how often it looks for stalled work, and how often it purges.
+REKEY_SWEEP_INTERVAL = float(os.environ.get("REKEY_SWEEP_INTERVAL", 10))
+REKEY_PURGE_INTERVAL = float(os.environ.get("REKEY_PURGE_INTERVAL", 3600))
+# Finished task results (their arguments hold typed emails and IPs) are deleted after this.
+REKEY_TASK_RETENTION_HOURS = int(os.environ.get("REKEY_TASK_RETENTION_HOURS", 24))
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -285,7 +384,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-CORS_URLS_REGEX = r"^/(dbconnections|oauth)/.*$"
+CORS_URLS_REGEX = r"^/(dbconnections|oauth)/.*$|^/userinfo$"
 # Origins are checked per request against the application's allowed origins (no restart).
 CORS_ALLOW_CREDENTIALS = False
 
@@ -334,7 +433,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A reset link's ticket (and any other secret in a URL) never reaches a log line.
+    "filters": {"redact": {"()": "accounts.redaction.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

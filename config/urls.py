@@ -1,11 +1,12 @@
-from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
-    path("", include("emails.urls")),
-    path("", include("accounts.api.urls")),
+    path("", include("emails.urls")),  # /metrics, provider webhooks
+    path("", include("config.api")),
     path("dashboard/", include("dashboard.urls")),
-    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler500 = "config.errors.server_error"

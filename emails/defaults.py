@@ -32,9 +32,29 @@ CHANGED_JA = """<p>{{ user.name | default: user.email }} 様</p>
 <p>{{ friendly_name }}</p>
 """
 
+BLOCKED_EN = """<p>Hello {{ user.name | default: user.email }},</p>
+<p>We detected {{ attempts }} consecutive failed attempts to log in to your account ({{ user.email }}) from the address {{ source_ip }}, so we blocked logins to your account from that address. Logins from other addresses still work.</p>
+<p>If it was you, follow this link to unblock it:</p>
+<p><a href="{{ url }}">Unblock my account</a></p>
+<p>{{ url }}</p>
+<p>If it was not you, someone may be guessing your password: consider changing it.</p>
+<p>{{ friendly_name }}</p>
+"""
+
+BLOCKED_JA = """<p>{{ user.name | default: user.email }} 様</p>
+<p>お客様のアカウント（{{ user.email }}）に対し、アドレス {{ source_ip }} から {{ attempts }} 回連続してログインに失敗したため、そのアドレスからのログインをブロックしました。他のアドレスからは引き続きログインできます。</p>
+<p>お客様ご本人による操作の場合は、次のリンクからブロックを解除してください。</p>
+<p><a href="{{ url }}">ブロックを解除する</a></p>
+<p>{{ url }}</p>
+<p>お心当たりがない場合は、第三者がパスワードを推測しようとしている可能性があります。パスワードの変更をご検討ください。</p>
+<p>{{ friendly_name }}</p>
+"""
+
 DEFAULTS = [
     ("reset_email", "en", "Reset your password", RESET_EN),
     ("reset_email", "ja", "パスワードの再設定", RESET_JA),
     ("password_changed", "en", "Your password was changed", CHANGED_EN),
     ("password_changed", "ja", "パスワードが変更されました", CHANGED_JA),
+    ("blocked_account", "en", "Your account was blocked", BLOCKED_EN),
+    ("blocked_account", "ja", "アカウントがブロックされました", BLOCKED_JA),
 ]

@@ -9,7 +9,11 @@ import os
 import pytest
 from django.conf import settings as django_settings
 
+from tests.emails.worker import run_worker
 from tests.factories import ConnectionFactory, UserFactory
+
+# The Management API's fixtures serve the API tests of every app (accounts, tickets, emails).
+pytest_plugins = ["tests.management_api"]
 
 REQUIRED = {s.strip() for s in os.environ.get("REKEY_REQUIRE_SERVICES", "").split(",")}
 
@@ -31,6 +35,22 @@ def _fast_hashing_and_clean_cache(settings):
 
     cache.clear()
     yield
+    # A test that rendered Japanese (an email, a page) must not leave it active for the next.
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _local_inbox(settings):
+    # Django's test set-up swaps the mailers for locmem; put back the product's default.
+    settings.MAILERS = {"default": {"BACKEND": "emails.backends.LocalInboxBackend"}}
+
+
+@pytest.fixture
+def worker():
+    """Run every ready task through django-tasks-db's own worker loop (``db_worker --batch``)."""
+    return run_worker
 
 
 @pytest.fixture

@@ -45,6 +45,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A dashboard staff member: always in the staff realm, out of the tenant's reach."""
+
+    connection = factory.LazyFunction(lambda: Connection.objects.get(is_staff_realm=True))
     email = factory.Sequence(lambda n: f"staff{n}@example.com")
     is_staff = True
     staff_role = "administrator"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +21,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event, user_agent
+from accounts.events import client_ip, log_event, log_event_counted, user_agent
 from accounts.models import Application, Connection, LogType, User, email_key
-from accounts.services import Door, PasswordChangeError, password_set
-from emails.models import DEFAULT_URL_LIFETIME, EmailDelivery, TemplateName
+from accounts.selectors import tenant_users, user_by_email
+from accounts.services import Door, password_check, password_set_checked
+from emails.models import (
+    DEFAULT_URL_LIFETIME,
+    DeliveryStatus,
+    EmailDelivery,
+    EmailTemplate,
+    TemplateName,
+)
 from emails.selectors import email_template_get
-from emails.services import template_email_enqueue
+from emails.services import LINK_PLACEHOLDER, template_email_enqueue
 from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
 
 TOKEN_BYTES = 32
@@ -52,19 +60,71 @@ def ticket_issue(
     mark_email_as_verified: bool = False,
     include_email_in_redirect: bool = False,
     actor: User | None = None,
+    caller: Application | None = None,
     request: HttpRequest | None = None,
+    reason: str = "",
 ) -> tuple[PasswordChangeTicket, str]:
-    """Issue a ticket for the user, revoking their older ones; returns (ticket, token).
+    """Issue a ticket to hand out as a link (API, dashboard, command), logged ``sapi`` once.
+
+    Returns (ticket, token). ``application`` is the ticket's (its login route and language);
+    ``caller`` the Management API client that asked, for the log. A ticket mailed by a reset
+    request is made by ``_ticket_create`` instead: that request's ``scpr`` row is its log.
+    """
+    with transaction.atomic():
+        ticket, token = _ticket_create(
+            user=user,
+            door=door,
+            application=application,
+            result_url=result_url,
+            ttl_seconds=ttl_seconds,
+            mark_email_as_verified=mark_email_as_verified,
+            include_email_in_redirect=include_email_in_redirect,
+            actor=actor,
+        )
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Create a password change ticket",
+            user=user,
+            actor=actor,
+            application=caller or application,
+            request=request,
+            details={
+                "door": str(door),
+                "ticket_id": ticket.pk,
+                "expires_at": ticket.expires_at.isoformat(),
+            },
+            reason=reason,
+        )
+    return ticket, token
+
+
+def _ticket_create(
+    *,
+    user: User,
+    door: TicketDoor | str,
+    application: Application | None = None,
+    result_url: str = "",
+    ttl_seconds: int | None = None,
+    mark_email_as_verified: bool = False,
+    include_email_in_redirect: bool = False,
+    actor: User | None = None,
+    request_key: str | None = None,
+) -> tuple[PasswordChangeTicket, str]:
+    """Make a ticket for the user, revoking their older ones; returns (ticket, token).
 
     Its lifetime is ``ttl_seconds`` when given (API tickets), else the reset_email template's
-    URL lifetime (five days by default).
+    URL lifetime (five days by default). The user's row is locked for the revoke-then-create,
+    so that of any number of parallel issues exactly one ticket stays valid.
     """
     if not ttl_seconds:
         template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale)
         ttl_seconds = template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    now = timezone.now()
     with transaction.atomic():
+        # Serialises issues for one user (READ COMMITTED would let two revokes miss each
+        # other's new ticket); SQLite's IMMEDIATE transactions already serialise writers.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        now = timezone.now()  # after the lock: the valid ticket is the newest one
         tickets_revoke(user=user)
         ticket = PasswordChangeTicket.objects.create(
             user=user,
@@ -77,6 +137,7 @@ def ticket_issue(
             mark_email_as_verified=mark_email_as_verified,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_seconds),
+            request_key=request_key or None,
         )
     return ticket, token
 
@@ -116,7 +177,8 @@ class TicketInvalid(Exception):
 
 
 def _problem(ticket: PasswordChangeTicket | None) -> TicketProblem | None:
-    if ticket is None:
+    if ticket is None or ticket.user.is_staff or ticket.user.connection.is_staff_realm:
+        # Staff never reset through a tenant's pages: their tickets are as good as unknown.
         return TicketProblem.UNKNOWN
     status = ticket.status
     if status != TicketStatus.VALID:
@@ -160,7 +222,7 @@ def ticket_failure_log(*, error: TicketInvalid, request: HttpRequest | None = No
 def ticket_redeem(
     *, token: str, password: str, request: HttpRequest | None = None
 ) -> PasswordChangeTicket:
-    """Use a ticket to set the user's password through ``password_set`` (door RESET).
+    """Use a ticket to set the user's password: ``password_check``, then the claim and the write.
 
     The ticket is claimed by a conditional UPDATE in the same transaction as the change, so it
     is used exactly once; a refused password leaves it usable. Raises TicketInvalid or
@@ -171,6 +233,14 @@ def ticket_redeem(
     except TicketInvalid as error:
         ticket_failure_log(error=error, request=request)
         raise
+    # The policy first, outside the claim's transaction: a refusal is logged fcp once, stays
+    # logged, and leaves the ticket usable.
+    audit: dict[str, Any] = {
+        "application": ticket.application,
+        "request": request,
+        "details": {"ticket_door": ticket.door},
+    }
+    checked = password_check(user=ticket.user, password=password, door=Door.RESET, **audit)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -182,14 +252,7 @@ def ticket_redeem(
                 raise TicketInvalid(_problem(ticket) or TicketProblem.USED, ticket)
             ticket.used_at = now
             user = ticket.user
-            password_set(
-                user=user,
-                password=password,
-                door=Door.RESET,
-                application=ticket.application,
-                request=request,
-                details={"ticket_door": ticket.door},
-            )
+            password_set_checked(user=user, checked=checked, **audit)
             if ticket.mark_email_as_verified and not user.email_verified:
                 user.email_verified = True
                 user.save(update_fields=["email_verified", "updated_at"])
@@ -201,21 +264,6 @@ def ticket_redeem(
             )
     except TicketInvalid as error:
         ticket_failure_log(error=error, request=request)
-        raise
-    except PasswordChangeError as error:
-        # password_set logged fcp, but inside the transaction that the refusal rolled back.
-        log_event(
-            type=LogType.FAILED_CHANGE_PASSWORD,
-            description=error.message,
-            user=ticket.user,
-            application=ticket.application,
-            request=request,
-            details={
-                "door": str(Door.RESET),
-                "ticket_door": ticket.door,
-                "rules": [f.code for f in error.failures],
-            },
-        )
         raise
     return ticket
 
@@ -229,8 +277,13 @@ def reset_email_enqueue(
     ticket: PasswordChangeTicket,
     token: str,
     language: str = "",
+    template: EmailTemplate | None = None,
 ) -> EmailDelivery | None:
-    """Write the reset email of a ticket to the outbox (the link never stored in clear)."""
+    """Write the reset email of a ticket to the outbox (the link never stored in clear).
+
+    The stored, shown copy is the template rendered with a placeholder link; the email itself
+    stays sealed until sent. ``template``: the one the caller already read, if it did.
+    """
     user = ticket.user
     url = ticket_url(token)
     lifetime = ticket.expires_at - ticket.created_at
@@ -240,7 +293,8 @@ def reset_email_enqueue(
         language=user.locale or language,
         application=ticket.application,
         context={"url": url, "url_lifetime_hours": int(lifetime.total_seconds() // 3600)},
-        secrets=[url, token],
+        display_context={"url": ticket_url(LINK_PLACEHOLDER)},
+        template=template,
     )
 
 
@@ -252,7 +306,7 @@ class ResetRequestOutcome:
     reason: str
 
 
-def password_reset_request_defer(
+def reset_request_accept(
     *,
     email: str,
     connection: Connection,
@@ -264,12 +318,12 @@ def password_reset_request_defer(
 
     The request neither looks the email up nor writes a log row: every email, a user's or
     nobody's, costs exactly one INSERT, so neither the answer, the work nor the time can tell
-    whether an account exists. The worker runs ``password_reset_request`` with the caller's
+    whether an account exists. The worker runs ``reset_request_check`` with the caller's
     address and user agent (lookup, silent per-email limit, log, ticket, email).
     """
-    from tickets.tasks import reset_request_receive
+    from tickets.tasks import reset_request_check_task
 
-    reset_request_receive.enqueue(
+    reset_request_check_task.enqueue(
         email=email[:254],
         connection_id=connection.pk,
         client_id=application.client_id if application else "",
@@ -281,7 +335,10 @@ def password_reset_request_defer(
     )
 
 
-def password_reset_request(
+LIMITED_REASON = "Too many password reset requests for this email"
+
+
+def reset_request_check(
     *,
     email: str,
     connection: Connection,
@@ -291,8 +348,11 @@ def password_reset_request(
     agent: str | None = None,
     door: TicketDoor | str = TicketDoor.SELF_SERVICE,
     actor: User | None = None,
+    reason: str = "",
     language: str = "",
     fulfil_now: bool = False,
+    request_key: str = "",
+    requested_at: datetime | None = None,
 ) -> ResetRequestOutcome:
     """The forgot-password request: the same work whether or not the email is a user's.
 
@@ -302,31 +362,31 @@ def password_reset_request(
     hashed and nothing is sent here. Mail goes only to the address stored for the user, never
     to the one typed. ``ip``/``agent`` stand in for ``request`` in the worker.
     """
-    from tickets.tasks import reset_request_process
+    from tickets.tasks import reset_email_send_task
 
     ip = ip if ip is not None else client_ip(request)
     key = email_key(email)
-    user = (
-        User.objects.select_related("connection")
-        .filter(connection=connection, email_key=key)
-        .first()
+    user = user_by_email(connection=connection, email=email)
+    # Silent limits, still the same answer: per IP + email (Auth0: burst 10, then 1 a minute),
+    # then per email whatever the address (so many addresses cannot flood one inbox).
+    limited = (
+        not ratelimit.hit("change_password_email", ip=ip, key=key).allowed
+        or not ratelimit.hit("change_password_email_any", key=key).allowed
     )
-    # Silent per IP + email limit (Auth0: burst 10, then 1 a minute): still the same answer.
-    limited = not ratelimit.hit("change_password_email", ip=ip, key=key).allowed
     if user is None:
-        reason = "User does not exist"
+        refusal = "User does not exist"
     elif not connection.is_database:
-        reason = "Passwords of this connection are not kept here"
+        refusal = "Passwords of this connection are not kept here"
     elif user.blocked:
-        reason = "User is blocked"
+        refusal = "User is blocked"
     elif limited:
-        reason = "Too many password reset requests for this email"
+        refusal = LIMITED_REASON
     else:
-        reason = ""
+        refusal = ""
     language = (
         language or _request_language(request) or (application.language if application else "")
     )
-    sent = not reason
+    sent = not refusal
     job: dict[str, Any] = {
         "user_id": user.pk if sent and user else None,
         "client_id": application.client_id if application else "",
@@ -334,14 +394,21 @@ def password_reset_request(
         "door": str(door),
         "language": language,
     }
+    # A flood over the per-email limits writes one row a window per email; the rest are counted
+    # into the next row (the request's answer is unchanged: this runs in the worker).
+    write_log: Any = (
+        partial(log_event_counted, scope=f"fcpr_limited:{key}")
+        if refusal == LIMITED_REASON
+        else log_event
+    )
     with transaction.atomic():
-        log_event(
+        write_log(
             type=(
                 LogType.SUCCESS_CHANGE_PASSWORD_REQUEST
                 if sent
                 else LogType.FAILED_CHANGE_PASSWORD_REQUEST
             ),
-            description=reason or "Change password request",
+            description=refusal or "Change password request",
             user=user,
             user_name=email[:254],
             actor=actor,
@@ -352,42 +419,75 @@ def password_reset_request(
             ip=ip,
             agent=agent,
             details={"door": str(door)},
+            reason=reason,
         )
         if fulfil_now:
-            reset_request_fulfil(**job)
+            reset_email_send(**job, user=user, request_key=request_key, requested_at=requested_at)
         else:
-            reset_request_process.enqueue(**job)
-    return ResetRequestOutcome(sent=sent, reason=reason)
+            reset_email_send_task.enqueue(**job)
+    return ResetRequestOutcome(sent=sent, reason=refusal)
 
 
-def reset_request_fulfil(
+def reset_email_send(
     *,
     user_id: int | None,
     client_id: str = "",
     actor_id: int | None = None,
     door: str = TicketDoor.SELF_SERVICE,
     language: str = "",
+    request_key: str = "",
+    requested_at: datetime | None = None,
+    user: User | None = None,
 ) -> dict[str, Any]:
-    """The worker's half of a forgot-password request: issue the ticket and enqueue the email."""
+    """The last step of a forgot-password request: issue the ticket and enqueue the email.
+
+    ``request_key`` (the task's id) makes a task run again after its worker died a no-op when
+    its ticket and email were already committed. ``user``: the one the caller already read.
+    The template is read once, for the ticket's lifetime and the email alike.
+    """
     if user_id is None:
         return {"sent": False}
-    user = User.objects.select_related("connection").filter(pk=user_id).first()
+    if request_key_done(request_key=request_key):
+        return {"sent": True, "repeat": True}
+    user = user or tenant_users().filter(pk=user_id).first()
     if user is None or user.blocked or not user.connection.is_database:
         return {"sent": False}
     application = Application.objects.filter(pk=client_id).first() if client_id else None
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale or language)
     with transaction.atomic():
-        ticket, token = ticket_issue(
+        ticket, token = _ticket_create(
             user=user,
             door=door,
             application=application,
             result_url=template.result_url if template else "",
+            ttl_seconds=template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME,
             include_email_in_redirect=bool(template and template.include_email_in_redirect),
             actor=actor,
+            request_key=request_key,
         )
-        delivery = reset_email_enqueue(ticket=ticket, token=token, language=language)
-    return {"sent": delivery is not None, "ticket_id": ticket.pk}
+        delivery = reset_email_enqueue(
+            ticket=ticket, token=token, language=language, template=template
+        )
+        if delivery is not None and requested_at is not None:
+            # For the request-to-send latency (metrics): the request was accepted earlier.
+            EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)
+    sent = delivery is not None and delivery.status != DeliveryStatus.FAILED
+    return {"sent": sent, "ticket_id": ticket.pk}
+
+
+def task_enqueued_at(value: datetime | None) -> datetime | None:
+    """A task's enqueue time as an aware datetime (RQ gives naive UTC)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def request_key_done(*, request_key: str) -> bool:
+    """True when the task of that id already issued its ticket (and so wrote its email)."""
+    if not request_key:
+        return False
+    return PasswordChangeTicket.objects.filter(request_key=request_key).exists()
 
 
 def tickets_purge(*, retention_days: int | None = None) -> int:

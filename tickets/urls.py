@@ -1,17 +1,14 @@
 from django.urls import path
 
 from tickets import views
-from tickets.api import views as api_views
 
 app_name = "tickets"
 
 urlpatterns = [
     path("u/reset-password", views.reset_link, name="reset-link"),
     path("u/reset-password/request", views.ResetRequestView.as_view(), name="reset-request"),
+    path("u/reset-password/request/sent", views.reset_request_sent, name="reset-request-sent"),
+    path("u/reset-password/mfa", views.ResetMfaView.as_view(), name="reset-mfa"),
     path("u/reset-password/set", views.ResetSetView.as_view(), name="reset-set"),
-    path(
-        "dbconnections/change_password",
-        api_views.ChangePasswordApi.as_view(),
-        name="change-password-api",
-    ),
+    path("u/reset-password/done", views.reset_done, name="reset-done"),
 ]

@@ -18,18 +18,19 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event
-from accounts.models import Application, LogType
-from accounts.policy import policy_rules
+from accounts.events import client_ip, log_event_counted
+from accounts.models import LogType
+from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.selectors import application_by_client_id, connection_for_application
 from accounts.services import PasswordChangeError
+from accounts.services.authenticators import has_authenticator, second_factor_verify
 from emails.sealing import SealBroken, seal, unseal
 from tickets.forms import ResetRequestForm, SetPasswordForm
 from tickets.models import PasswordChangeTicket
 from tickets.services import (
     TicketInvalid,
     TicketProblem,
-    password_reset_request_defer,
+    reset_request_accept,
     ticket_check,
     ticket_failure_log,
     ticket_redeem,
@@ -43,6 +44,13 @@ from tickets.services import (
 RESET_COOKIE = "rekey_reset"
 RESET_COOKIE_PATH = "/u/reset-password"
 RESET_COOKIE_AGE = 3600
+# Set once the user gave their second factor for this ticket (Auth0's reset-password-mfa-*).
+RESET_MFA_COOKIE = "rekey_reset_mfa"
+# The address typed on the forgot page, for its "check your email" page (and its Resend).
+SENT_COOKIE = "rekey_reset_sent"
+SENT_COOKIE_AGE = 900
+# Seconds before "check your email" offers to send again.
+RESEND_DELAY = 30
 
 PROBLEM_TEXT = {
     TicketProblem.UNKNOWN: gettext_lazy(
@@ -61,8 +69,11 @@ def _keep_params(request: HttpRequest, *names: str) -> str:
 
 
 def _too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
-    log_event(
-        type=LogType.API_LIMIT, description="Too many requests from this address", request=request
+    log_event_counted(
+        scope=f"reset_pages:{client_ip(request)}",
+        type=LogType.API_LIMIT,
+        description="Too many requests from this address",
+        request=request,
     )
     response = render(
         request, "tickets/too_many.html", {"retry_after": decision.retry_after}, status=429
@@ -101,20 +112,29 @@ class ResetRequestView(View):
         if connection is None:
             form.add_error(None, _("This sign-in page is not set up for password resets."))
             return self._render(request, form, status=400)
-        password_reset_request_defer(
+        reset_request_accept(
             email=form.cleaned_data["email"],
             connection=connection,
             application=application,
             request=request,
         )
-        return render(
-            request,
-            "tickets/reset_request_done.html",
-            {
-                "login_url": reverse("accounts:login")
-                + _keep_params(request, "connection", "client_id", "ui_locales")
-            },
+        # Post/redirect/get: a refresh shows the confirmation again without sending again. The
+        # address as typed rides in a sealed cookie of the reset pages, whoever it belongs to.
+        response = redirect(
+            reverse("tickets:reset-request-sent")
+            + _keep_params(request, "connection", "client_id", "ui_locales"),
         )
+        response.status_code = 303
+        response.set_cookie(
+            SENT_COOKIE,
+            seal({"email": form.cleaned_data["email"]}),
+            max_age=SENT_COOKIE_AGE,
+            path=RESET_COOKIE_PATH,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
     def _render(self, request: HttpRequest, form: ResetRequestForm, status: int = 200):
         login_url = reverse("accounts:login") + _keep_params(
@@ -125,8 +145,46 @@ class ResetRequestView(View):
         )
 
 
+@never_cache
+@require_GET
+def reset_request_sent(request: HttpRequest) -> HttpResponse:
+    """'Check your email', with the address as typed and a Resend offered after a delay."""
+    try:
+        email = str(unseal(request.COOKIES.get(SENT_COOKIE, ""), max_age=SENT_COOKIE_AGE)["email"])
+    except (SealBroken, KeyError):
+        return redirect(
+            reverse("tickets:reset-request")
+            + _keep_params(request, "connection", "client_id", "ui_locales")
+        )
+    connection = request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION
+    context = {
+        "email": email,
+        "connection": connection,
+        "resend_url": reverse("tickets:reset-request")
+        + _keep_params(request, "connection", "client_id", "ui_locales"),
+        "resend_delay": RESEND_DELAY,
+        "login_url": reverse("accounts:login")
+        + _keep_params(request, "connection", "client_id", "ui_locales"),
+    }
+    return render(request, "tickets/reset_request_done.html", context)
+
+
+@never_cache
+@require_GET
+def reset_done(request: HttpRequest) -> HttpResponse:
+    """'Password changed': where a successful reset lands, so a refresh sends nothing again."""
+    application = application_by_client_id(request.GET.get("client_id", ""))
+    if application is not None and application.default_login_route:
+        login_url = application.default_login_route
+    else:
+        login_url = reverse("accounts:login") + _keep_params(request, "connection", "ui_locales")
+    context = {"message": _("Your password has been changed successfully."), "login_url": login_url}
+    return render(request, "tickets/reset_done.html", context)
+
+
 def _forget_reset(response: HttpResponse) -> HttpResponse:
     response.delete_cookie(RESET_COOKIE, path=RESET_COOKIE_PATH, samesite="Lax")
+    response.delete_cookie(RESET_MFA_COOKIE, path=RESET_COOKIE_PATH, samesite="Lax")
     return response
 
 
@@ -162,6 +220,9 @@ def reset_link(request: HttpRequest) -> HttpResponse:
     try:
         ticket_check(token=token)
     except TicketInvalid as error:
+        decision = ratelimit.hit("reset_link_bad", ip=client_ip(request))
+        if not decision.allowed:
+            return _too_many(request, decision)
         ticket_failure_log(error=error, request=request)
         return _failure(request, error)
     response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
@@ -187,11 +248,58 @@ def _session_token(request: HttpRequest) -> str:
         return ""
 
 
-def _login_url(ticket: PasswordChangeTicket) -> str:
-    application: Application | None = ticket.application
-    if application is not None and application.default_login_route:
-        return application.default_login_route
-    return reverse("accounts:login") + "?" + urlencode({"connection": ticket.user.connection.name})
+def _mfa_needed(request: HttpRequest, ticket: PasswordChangeTicket) -> bool:
+    """The user has an authenticator and has not given a code for this ticket yet."""
+    if not has_authenticator(ticket.user):
+        return False
+    sealed = request.COOKIES.get(RESET_MFA_COOKIE, "")
+    try:
+        passed = unseal(sealed, max_age=RESET_COOKIE_AGE).get("ticket") if sealed else None
+    except SealBroken:
+        passed = None
+    return passed != str(ticket.pk)
+
+
+def _mfa_page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+    return render(request, "tickets/reset_mfa.html", {"error": error}, status=status)
+
+
+@method_decorator(
+    [sensitive_post_parameters(), sensitive_variables(), never_cache, csrf_protect], "dispatch"
+)
+class ResetMfaView(View):
+    """After the link and before the new password: a code of the user's authenticator."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            ticket_check(token=_session_token(request))
+        except TicketInvalid as error:
+            return _failure(request, error)
+        return _mfa_page(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            ticket = ticket_check(token=_session_token(request))
+        except TicketInvalid as error:
+            ticket_failure_log(error=error, request=request)
+            return _failure(request, error)
+        decision = ratelimit.hit("reset_set_ticket", key=str(ticket.pk))
+        if not decision.allowed:
+            return _too_many(request, decision)
+        code = request.POST.get("code", "")[:64]
+        if not second_factor_verify(user=ticket.user, code=code, request=request):
+            return _mfa_page(request, _("That code is not right."), status=400)
+        response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
+        response.set_cookie(
+            RESET_MFA_COOKIE,
+            seal({"ticket": str(ticket.pk)}),
+            max_age=RESET_COOKIE_AGE,
+            path=RESET_COOKIE_PATH,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 @method_decorator(
@@ -207,6 +315,8 @@ class ResetSetView(View):
             ticket = ticket_check(token=_session_token(request))
         except TicketInvalid as error:
             return _failure(request, error)
+        if _mfa_needed(request, ticket):
+            return redirect(reverse("tickets:reset-mfa") + _keep_params(request, "ui_locales"))
         return self._render(request, ticket, SetPasswordForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -219,6 +329,12 @@ class ResetSetView(View):
         except TicketInvalid as error:
             ticket_failure_log(error=error, request=request)
             return _failure(request, error)
+        if _mfa_needed(request, ticket):
+            return _mfa_page(request, _("Enter a code from your authenticator first."), 403)
+        # Per ticket: a refused try may cost a history check of many hashes.
+        decision = ratelimit.hit("reset_set_ticket", key=str(ticket.pk))
+        if not decision.allowed:
+            return _too_many(request, decision)
         form = SetPasswordForm(request.POST)
         if not form.is_valid():
             return self._render(request, ticket, form, status=400)
@@ -227,11 +343,12 @@ class ResetSetView(View):
         except TicketInvalid as error:
             return _failure(request, error)
         except PasswordChangeError as error:
-            for failure in error.failures or []:
-                form.add_error("password", failure.message)
-            if not error.failures:
+            codes, unshown = policy_failures_split(self._rules(ticket), error.failures)
+            if error.failures:
+                form.add_error("password", policy_refusal_text(unshown))
+            else:
                 form.add_error(None, error.message)
-            return self._render(request, ticket, form, status=400)
+            return self._render(request, ticket, form, status=400, failed_codes=codes)
         # The user is not logged in; password_set has ended every login session of theirs.
         message = _("Your password has been changed successfully.")
         if ticket.result_url:
@@ -239,8 +356,13 @@ class ResetSetView(View):
             if ticket.include_email_in_redirect:
                 params["email"] = ticket.user.email
             return _forget_reset(HttpResponseRedirect(_with_params(ticket.result_url, params)))
-        context = {"message": message, "login_url": _login_url(ticket)}
-        return _forget_reset(render(request, "tickets/reset_done.html", context))
+        params = {"connection": ticket.user.connection.name}
+        if ticket.application_id:
+            params["client_id"] = str(ticket.application_id)
+        if "ui_locales" in request.GET:
+            params["ui_locales"] = str(request.GET["ui_locales"])
+        done = reverse("tickets:reset-done") + "?" + urlencode(params)
+        return _forget_reset(HttpResponseRedirect(done, status=303))
 
     def _render(
         self,
@@ -248,13 +370,18 @@ class ResetSetView(View):
         ticket: PasswordChangeTicket,
         form: SetPasswordForm,
         status: int = 200,
+        failed_codes: list[str] | None = None,
     ) -> HttpResponse:
+        context = {
+            "form": form,
+            "rules": self._rules(ticket),
+            "failed_codes": failed_codes or [],
+            "email": ticket.user.email,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def _rules(self, ticket: PasswordChangeTicket) -> list[dict]:
         rules = policy_rules(ticket.user.connection)
         for rule in rules:
             rule["code"] = str(rule["code"])
-        return render(
-            request,
-            self.template_name,
-            {"form": form, "rules": rules, "email": ticket.user.email},
-            status=status,
-        )
+        return rules

@@ -165,3 +165,48 @@ def test_an_unknown_token_is_refused_and_logged(db):
 
     assert caught.value.problem == TicketProblem.UNKNOWN
     assert LogEvent.objects.filter(type=LogType.FAILED_CHANGE_PASSWORD).count() == 1
+
+
+@pytest.mark.django_db
+def test_attack_a_link_mailed_before_an_email_change_dies_with_the_change(user):
+    from accounts.services import user_update
+
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    user_update(user=user, changes={"email": "new-owner@example.com"})
+
+    with pytest.raises(TicketInvalid) as info:
+        ticket_check(token=token)
+    assert info.value.problem == TicketProblem.REVOKED
+
+
+@pytest.mark.django_db
+def test_blocking_revokes_links_and_unblocking_does_not_bring_them_back(user):
+    from accounts.services import user_block_set
+
+    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    user_block_set(user=user, blocked=True)
+    user_block_set(user=user, blocked=False)
+
+    with pytest.raises(TicketInvalid) as info:
+        ticket_check(token=token)
+    assert info.value.problem == TicketProblem.REVOKED
+    assert PasswordChangeTicket.objects.get().status == TicketStatus.REVOKED
+
+
+@pytest.mark.django_db
+def test_a_refused_reset_is_logged_fcp_exactly_once_and_leaves_the_ticket_usable(user):
+    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+
+    with pytest.raises(PasswordPolicyError):
+        ticket_redeem(token=token, password="weak")
+
+    events = LogEvent.objects.filter(type=LogType.FAILED_CHANGE_PASSWORD)
+    assert [(e.user_id, e.details["door"], e.details["ticket_door"]) for e in events] == [
+        (user.pk, "reset", "self_service")
+    ]
+    ticket.refresh_from_db()
+    assert ticket.used_at is None
+    ticket_redeem(token=token, password=NEW_PASSWORD)
+    assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD).count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,8 +102,11 @@ def test_a_new_password_is_set_and_the_user_is_not_logged_in(client, user):
 
     response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
-    assert response.status_code == 200
-    assert "You can now log in with your new password." in response.content.decode()
+    # Post/redirect/get: a refresh of the "changed" page sends nothing again.
+    assert response.status_code == 303
+    assert response["Location"] == (f"/u/reset-password/done?connection={user.connection.name}")
+    done = client.get(response["Location"])
+    assert "You can now log in with your new password." in done.content.decode()
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert "_auth_user_id" not in client.session
@@ -146,7 +150,10 @@ def test_a_weak_password_shows_the_broken_rules_and_keeps_the_ticket(client, use
     response = client.post(SET_URL, {"password": "short", "password2": "short"})
 
     assert response.status_code == 400
-    assert "At least 8 characters." in response.content.decode()
+    page = response.content.decode()
+    assert "Password too weak" in page
+    assert '<li data-code="password_too_short" class="bad">At least 8 characters.</li>' in page
+    assert 'class="field-error">At least' not in page
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.VALID
     assert LogEvent.objects.filter(type=LogType.FAILED_CHANGE_PASSWORD).count() == 1
@@ -217,7 +224,9 @@ def test_the_done_page_links_to_the_applications_default_login_route(client, use
     _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE, application=app)
     open_link(client, token)
 
-    response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}, follow=True
+    )
 
     assert 'href="https://app.example.com/login"' in response.content.decode()
 
@@ -252,11 +261,38 @@ def test_the_request_page_gives_the_same_confirmation_for_known_and_unknown(clie
     )
     worker()
 
-    assert known.status_code == unknown.status_code == 200
-    assert known.content == unknown.content
-    assert sorted(known.cookies.keys()) == sorted(unknown.cookies.keys()) == []
-    assert "If an account exists for that email address" in known.content.decode()
+    assert known.status_code == unknown.status_code == 303
+    assert known["Location"] == unknown["Location"]
+    assert sorted(known.cookies.keys()) == sorted(unknown.cookies.keys()) == ["rekey_reset_sent"]
+    # The confirmation says the same, naming the address as typed, whoever it belongs to.
+    known_page = client.get(known["Location"], headers={"cookie": _sent(known)}).content
+    unknown_page = client.get(unknown["Location"], headers={"cookie": _sent(unknown)}).content
+    assert _masked(known_page.decode(), user.email) == _masked(
+        unknown_page.decode(), "nobody@example.com"
+    )
+    assert f"If an account exists for <strong>{user.email}</strong>" in known_page.decode()
     assert InboxMessage.objects.get().to == user.email
+
+
+def _sent(response) -> str:
+    return "rekey_reset_sent=" + response.cookies["rekey_reset_sent"].value
+
+
+def _masked(page: str, email: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.replace(email, "EMAIL"))
+
+
+def test_check_your_email_offers_resend_and_a_refresh_sends_nothing(client, user, worker):
+    response = client.post(
+        REQUEST_URL, {"email": user.email, "connection": user.connection.name}, follow=True
+    )
+    client.get(response.redirect_chain[-1][0])  # a refresh
+    worker()
+
+    page = response.content.decode()
+    assert 'id="resend-form"' in page and 'data-delay="30"' in page
+    assert f'name="email" value="{user.email}"' in page
+    assert InboxMessage.objects.count() == 1
 
 
 def test_the_request_page_over_the_ip_limit_says_when_to_try_again(client, user, settings):
@@ -309,7 +345,8 @@ def test_a_user_with_a_locale_gets_the_email_in_their_language(client, connectio
     assert InboxMessage.objects.get().subject == "パスワードの再設定"
 
 
-def test_a_tickets_count_stays_one_valid_per_user(client, user, worker):
+def test_a_tickets_count_stays_one_valid_per_user(client, user, worker, settings):
+    settings.REKEY_RATELIMITS = {**settings.REKEY_RATELIMITS, "change_password_email_any": ""}
     for _ in range(3):
         client.post(REQUEST_URL, {"email": user.email, "connection": user.connection.name})
     worker()

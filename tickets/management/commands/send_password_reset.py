@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.selectors import connection_by_name
 from tickets.models import TicketDoor
-from tickets.services import password_reset_request
+from tickets.services import reset_request_check
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         connection = connection_by_name(options["connection"])
         if connection is None or not connection.is_database:
             raise CommandError(f"No database connection named {options['connection']!r}.")
-        outcome = password_reset_request(
+        outcome = reset_request_check(
             email=options["email"],
             connection=connection,
             door=TicketDoor.COMMAND,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -14,14 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event
-from accounts.models import LogType
+from accounts.events import client_ip, log_event_counted
+from accounts.models import Application, LogType
 from accounts.selectors import (
     application_by_client_id,
     connection_by_name,
     connection_for_application,
 )
-from tickets.services import password_reset_request_defer
+from tickets.services import reset_request_accept
 
 SUCCESS_MESSAGE = "We've just sent you an email to reset your password."
 FIELDS = ("email", "connection", "client_id", "organization")
@@ -33,6 +34,7 @@ class AuthApiError(StrEnum):
     INVALID_REQUEST = "invalid_request"
     BAD_CONNECTION = "bad.connection"
     UNKNOWN_CLIENT = "invalid_client"
+    ACCESS_DENIED = "access_denied"
     TOO_MANY_REQUESTS = "too_many_requests"
 
 
@@ -85,6 +87,16 @@ def request_body(request: HttpRequest) -> dict[str, Any]:
     )
 
 
+def _origin_allowed(origin: str, application: Application | None) -> bool:
+    """No Origin (a server, an SDK), PUBLIC_URL's own, or one the application allows."""
+    if not origin:
+        return True
+    public = urlsplit(settings.PUBLIC_URL)
+    if origin == f"{public.scheme}://{public.netloc}":
+        return True
+    return application is not None and origin in (application.allowed_origins or [])
+
+
 def _string(data: dict[str, Any], name: str, *, required: bool) -> str:
     value = data.get(name)
     if value is None or value == "":
@@ -111,7 +123,8 @@ class ChangePasswordApi(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         decision = ratelimit.hit("change_password", ip=client_ip(request))
         if not decision.allowed:
-            log_event(
+            log_event_counted(
+                scope=f"change_password:{client_ip(request)}",
                 type=LogType.API_LIMIT,
                 description="Too many change password requests from this address",
                 request=request,
@@ -146,10 +159,26 @@ class ChangePasswordApi(View):
                     AuthApiError.BAD_CONNECTION, "Connection is not enabled for this client."
                 )
         except BadRequest as error:
-            return error_response(error.code, error.description)
+            return _with_limit(error_response(error.code, error.description), decision)
         # Read by the CORS check (tickets.receivers) to allow this application's origins only.
         request.rekey_application = application  # type: ignore[attr-defined]
-        password_reset_request_defer(
+        # A browser names the page that posted: a cross-site form (which CORS does not stop,
+        # it only hides the answer) must not make Rekey send mail.
+        if not _origin_allowed(request.headers.get("Origin", ""), application):
+            return error_response(
+                AuthApiError.ACCESS_DENIED, "Origin not allowed for this client.", status=403
+            )
+        reset_request_accept(
             email=email, connection=connection, application=application, request=request
         )
-        return HttpResponse(SUCCESS_MESSAGE, content_type="text/plain; charset=utf-8")
+        done = HttpResponse(SUCCESS_MESSAGE, content_type="text/plain; charset=utf-8")
+        return _with_limit(done, decision)
+
+
+def _with_limit(response: HttpResponse, decision: ratelimit.Decision) -> HttpResponse:
+    """Auth0's ``x-ratelimit-*`` on every answer; they count per IP, so they tell nothing
+    about the email asked for."""
+    if decision.limit:
+        for name, value in ratelimit.headers(decision).items():
+            response[name.lower()] = value
+    return response
