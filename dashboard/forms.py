@@ -9,22 +9,33 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import ratelimit
-from accounts.models import Application, Connection, LogType, PolicyLevel
+from accounts.models import (
+    Application,
+    Connection,
+    LogType,
+    PolicyLevel,
+    RefreshTokenRotation,
+    email_key,
+)
 from accounts.scopes import MANAGEMENT_API_SCOPES
+from accounts.selectors import tenant_connections
 from dashboard.emails import sample_context
-from dashboard.permissions import password_entered
+from dashboard.permissions import otp_token_matches, password_entered
 from emails.models import DeliveryStatus, EmailTemplate
-from emails.rendering import TemplateRenderError, liquid_render
+from emails.rendering import TemplateRenderError, TemplateTooLarge, liquid_render
 
 
 class DangerForm(forms.Form):
-    """What every Danger Zone action asks: confirmation, a reason, and maybe the password."""
+    """What every Danger Zone action asks: a reason, and maybe the staff member's password.
 
-    confirm = forms.BooleanField(
-        label=_("I understand the consequences and want to proceed."), required=True
-    )
+    The confirmation is the step itself: a dialog (or page) naming the user and the action,
+    whose button says what it does. Controls come in one order on every action: the action's
+    own fields, the reason, the staff member's password, then the buttons.
+    """
+
     reason = forms.CharField(
         label=_("Reason (optional, kept in the log)"),
         required=False,
@@ -53,7 +64,7 @@ class DangerForm(forms.Form):
         password = self.cleaned_data.get("current_password", "")
         staff: Any = self.request.user
         decision = ratelimit.hit(
-            "login", ip=self.request.META.get("REMOTE_ADDR"), key=staff.email.casefold()
+            "reauth", ip=self.request.META.get("REMOTE_ADDR"), key=email_key(staff.email)
         )
         if not decision.allowed:
             raise ValidationError(_("Too many attempts. Try again later."), code="rate_limited")
@@ -76,7 +87,7 @@ class PasswordChangeForm(DangerForm):
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    field_order = ["new_password1", "new_password2", "reason", "current_password", "confirm"]
+    field_order = ["new_password1", "new_password2", "reason", "current_password"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -84,6 +95,36 @@ class PasswordChangeForm(DangerForm):
         if one and two and one != two:
             self.add_error("new_password2", _("The two passwords do not match."))
         return data
+
+
+class AccountPasswordForm(PasswordChangeForm):
+    """A staff member's own change: the current password always, the second factor if set up."""
+
+    otp_token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    field_order = ["current_password", "otp_token", "new_password1", "new_password2"]
+
+    def __init__(self, *args: Any, request: HttpRequest, otp_required: bool, **kwargs: Any):
+        super().__init__(*args, request=request, reauth=True, **kwargs)
+        del self.fields["reason"]
+        self.fields["current_password"].label = _("Current password")
+        self.fields["current_password"].help_text = ""
+        self.otp_required = otp_required
+        if otp_required:
+            self.fields["otp_token"].required = True
+        else:
+            del self.fields["otp_token"]
+
+    def clean_otp_token(self) -> str:
+        token = self.cleaned_data.get("otp_token", "").strip()
+        user: Any = self.request.user
+        if not otp_token_matches(user, token):
+            raise ValidationError(_("That code is not valid."), code="otp_invalid")
+        return ""
 
 
 class BlockForm(DangerForm):
@@ -103,14 +144,19 @@ class UserSearchForm(forms.Form):
         choices=[("", _("All")), ("no", _("Active")), ("yes", _("Blocked"))],
     )
     cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(v, v) for v in ("email", "-email", "created", "-created")],
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(
-            type="search", placeholder=_("Email prefix, name or user_id"), autocomplete="off"
+            type="search", placeholder=_("Email, name, domain or user_id"), autocomplete="off"
         )
         choices: list[tuple[str, Any]] = [("", _("All connections"))]
-        choices += [(c.id, c.name) for c in Connection.objects.only("id", "name")]
+        choices += [(c.id, c.name) for c in tenant_connections().only("id", "name")]
         self.fields["connection"].choices = choices  # type: ignore[attr-defined]
 
 
@@ -120,10 +166,14 @@ class LogSearchForm(forms.Form):
     )
     user = forms.CharField(label=_("User (email or user_id)"), required=False, max_length=254)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)
 
@@ -211,12 +261,19 @@ class ApplicationForm(forms.ModelForm):
         labels = {
             "default_login_route": _("Default login route"),
             "enabled_connections": _("Enabled connections"),
-            "language": _("Email language (en, ja; empty: the user's)"),
+            "language": _("Email language"),
         }
-        widgets = {"enabled_connections": forms.CheckboxSelectMultiple}
+        widgets = {
+            "enabled_connections": forms.CheckboxSelectMultiple,
+            "language": forms.Select(
+                choices=[("", _("The user's language")), ("en", "English"), ("ja", "日本語")]
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The staff realm is never a tenant application's connection.
+        self.fields["enabled_connections"].queryset = tenant_connections()  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial["allowed_origins_text"] = "\n".join(self.instance.allowed_origins or [])
 
@@ -299,6 +356,8 @@ class EmailTemplateForm(forms.ModelForm):
         source = self.cleaned_data.get(field, "")
         try:
             liquid_render(source, sample_context(self.instance), autoescape=autoescape)
+        except TemplateTooLarge as exc:
+            raise ValidationError(exc.message) from None
         except TemplateRenderError as exc:
             raise ValidationError(_("Liquid error: %(e)s") % {"e": exc.message}) from None
         return source
@@ -318,3 +377,93 @@ class DeliveryFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *DeliveryStatus.choices]
     )
     cursor = forms.CharField(required=False, max_length=512, widget=forms.HiddenInput)
+
+
+GRANT_TYPE_CHOICES = [
+    ("authorization_code", _("Authorization Code")),
+    ("refresh_token", _("Refresh Token")),
+    ("client_credentials", _("Client Credentials")),
+    ("password", _("Password")),
+    ("http://auth0.com/oauth/grant-type/password-realm", _("Password Realm")),
+]
+
+
+class SignInSettingsForm(forms.Form):
+    """How users sign in to an application (Auth0's application settings)."""
+
+    callbacks = forms.CharField(
+        label=_("Allowed callback URLs, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    allowed_logout_urls = forms.CharField(
+        label=_("Allowed logout URLs, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    web_origins = forms.CharField(
+        label=_("Allowed web origins, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    grant_types = forms.MultipleChoiceField(
+        label=_("Grant types"),
+        required=False,
+        choices=GRANT_TYPE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    refresh_token_rotation = forms.ChoiceField(
+        label=_("Refresh token rotation"), choices=RefreshTokenRotation.choices
+    )
+    refresh_token_lifetime = forms.IntegerField(
+        label=_("Refresh token absolute lifetime (seconds)"), min_value=60, max_value=31557600
+    )
+    refresh_token_idle_lifetime = forms.IntegerField(
+        label=_("Refresh token idle lifetime (seconds)"), min_value=60, max_value=31557600
+    )
+
+    @classmethod
+    def for_application(cls, application: Application, data: Any = None) -> SignInSettingsForm:
+        from accounts.oidc.server import grant_allowed
+
+        initial = {
+            "callbacks": "\n".join(application.callbacks or []),
+            "allowed_logout_urls": "\n".join(application.allowed_logout_urls or []),
+            "web_origins": "\n".join(application.web_origins or []),
+            "grant_types": [
+                value
+                for value, _label in GRANT_TYPE_CHOICES
+                if grant_allowed(application, value)
+                and (value != "client_credentials" or not application.is_public_client)
+            ],
+            "refresh_token_rotation": application.refresh_token_rotation,
+            "refresh_token_lifetime": application.refresh_token_lifetime,
+            "refresh_token_idle_lifetime": application.refresh_token_idle_lifetime,
+        }
+        return cls(data, initial=initial)
+
+    @staticmethod
+    def _urls(text: str, *, origins: bool) -> list[str]:
+        check = URLValidator(schemes=["http", "https"])
+        urls = _lines(text)
+        for url in urls:
+            try:
+                check(url)
+            except ValidationError:
+                raise ValidationError(_("%(url)s is not a URL.") % {"url": url}) from None
+            if "*" in url:
+                raise ValidationError(_("%(url)s: wildcards are not allowed.") % {"url": url})
+            if origins and url.rstrip("/").count("/") > 2:
+                raise ValidationError(
+                    _("%(origin)s has a path; an origin has none.") % {"origin": url}
+                )
+        return [u.rstrip("/") for u in urls] if origins else urls
+
+    def clean_callbacks(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("callbacks", ""), origins=False)
+
+    def clean_allowed_logout_urls(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("allowed_logout_urls", ""), origins=False)
+
+    def clean_web_origins(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("web_origins", ""), origins=True)

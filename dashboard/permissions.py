@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -41,12 +43,38 @@ def reauth_needed(request: HttpRequest) -> bool:
 
 def login_redirect(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(
-        reverse("accounts:login") + "?" + urlencode({"next": request.get_full_path()})
+        reverse("dashboard:login") + "?" + urlencode({"next": request.get_full_path()})
     )
+
+
+TIMEZONE_SESSION_KEY = "dashboard.timezone"
+
+
+def staff_timezone(request: HttpRequest) -> ZoneInfo | None:
+    """The time zone the staff member chose for this session, if any."""
+    name = request.session.get(TIMEZONE_SESSION_KEY)
+    if not isinstance(name, str) or name not in available_timezones():
+        return None
+    return ZoneInfo(name)
+
+
+def no_access(request: HttpRequest) -> HttpResponse:
+    """The page a signed-in account without a staff role gets instead of the dashboard."""
+    return render(request, "dashboard/no_access.html", status=403)
 
 
 def otp_device_confirmed(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def otp_token_matches(user: Any, token: str) -> bool:
+    """True when the token is a current code of one of the user's confirmed TOTP devices."""
+    if not token or not token.isdigit():
+        return False
+    return any(
+        device.verify_token(token)
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True)
+    )
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -60,13 +88,25 @@ class StaffView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not user.is_authenticated or not getattr(user, "is_staff", False):
+        if not user.is_authenticated:
             return login_redirect(request)
+        if not getattr(user, "is_staff", False):
+            # Signed in, but not as staff (a tenant's user, or a role removed): say so, rather
+            # than sending them back to a login form that would take them nowhere.
+            return no_access(request)
         if not self.otp_exempt and (redirect := self._otp_redirect(request)):
             return redirect
         if request.method not in SAFE_METHODS and not self.viewer_may_post:
             administrator_required(request)
-        return super().dispatch(request, *args, **kwargs)
+        zone = staff_timezone(request)
+        if zone is None:
+            return super().dispatch(request, *args, **kwargs)
+        # Times on the dashboard's pages are shown in the staff member's own zone.
+        timezone.activate(zone)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
 
     def _otp_redirect(self, request: HttpRequest) -> HttpResponseRedirect | None:
         user: Any = request.user

@@ -19,8 +19,8 @@ from django.db import connection as db_connection
 from django.db.models import F, Model, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Upper
 
-from accounts.models import LogEvent, User, email_key
-from accounts.selectors import looks_like_user_id, prefix_upper_bound
+from accounts.models import LogEvent, email_key
+from accounts.selectors import looks_like_user_id, prefix_upper_bound, tenant_users
 
 PAGE_SIZE = 50
 
@@ -148,40 +148,118 @@ def _prefix_range(prefix: str) -> dict[str, str]:
     return {"gte": prefix, "lt": upper} if upper else {"gte": prefix}
 
 
+# Below this many characters a search matches prefixes only: a trigram index cannot narrow
+# one or two letters, and "contains 'ta'" would match most of a large table.
+SUBSTRING_MIN = 3
+# A count is exact up to here, then "more than": counting a million matches costs more than
+# the page itself.
+COUNT_CAP = 10_000
+
+USER_SORTS: dict[str, Ordering] = {
+    "email": BY_EMAIL,
+    "-email": Ordering(("email_c", "id"), descending=True),
+    "-created": BY_CREATED,
+    "created": Ordering(("created_at", "id"), descending=False),
+}
+
+
+@dataclass(frozen=True)
+class UserSearch:
+    """What the users list found: the querysets to page, their order, and how it searched."""
+
+    parts: list[QuerySet[Any]]
+    ordering: Ordering
+    sort: str
+    mode: str  # "all", "user_id", "prefix" or "substring"
+    query: str
+
+
 def users_search(
-    *, q: str = "", connection_id: str = "", blocked: str = ""
-) -> tuple[list[QuerySet[Any]], Ordering]:
+    *, q: str = "", connection_id: str = "", blocked: str = "", sort: str = ""
+) -> UserSearch:
     """Users matching the list's search box and filters, and the order to page them in.
 
-    The box takes an exact ``user_id``, an email prefix (compared on ``email_key``, as logins
-    are), or a prefix of either the email or the name: then two querysets, which the pager
-    merges. The name one sorts its matches rather than walk the email index filtering names:
-    names and emails are correlated, so that walk can cross most of the table.
+    The box takes an exact ``user_id``; otherwise it matches emails (compared on
+    ``email_key``, as logins are) and names. From ``SUBSTRING_MIN`` characters on it finds
+    them anywhere ("tanaka", "example.com"): PostgreSQL answers with trigram indexes (accounts
+    migration 0003), SQLite by scanning, which suits the embedded set-up's size. Shorter
+    searches match prefixes, answered in order by the bytewise indexes (dashboard 0002).
+    Email and name are separate querysets that the pager merges: the name one sorts its
+    matches rather than walk the email index filtering names, which can cross the table.
     """
-    qs = User.objects.select_related("connection")
+    qs = tenant_users()
     if connection_id:
         qs = qs.filter(connection_id=connection_id)
     if blocked in {"yes", "no"}:
         qs = qs.filter(blocked=blocked == "yes")
     q = q.strip()[:254]
-    if not q:
-        return [qs], BY_CREATED
     by_email = qs.annotate(email_c=_bytewise(F("email_key")))
+    if not q:
+        sort = sort if sort in USER_SORTS else "-created"
+        return UserSearch([by_email], USER_SORTS[sort], sort, "all", q)
+    sort = sort if sort in USER_SORTS else "email"
+    ordering = USER_SORTS[sort]
     if looks_like_user_id(q):
-        return [by_email.filter(user_id=q)], BY_EMAIL
+        return UserSearch([by_email.filter(user_id=q)], ordering, sort, "user_id", q)
+    substring = len(q) >= SUBSTRING_MIN
     parts: list[QuerySet[Any]] = []
     if key := email_key(q):
-        bounds = _prefix_range(key)
-        parts.append(by_email.filter(**{f"email_c__{op}": v for op, v in bounds.items()}))
+        if substring:
+            parts.append(_few_or_walk(by_email, by_email.filter(email_key__contains=key)))
+        else:
+            bounds = _prefix_range(key)
+            parts.append(by_email.filter(**{f"email_c__{op}": v for op, v in bounds.items()}))
     if "@" not in q:
-        bounds = _prefix_range(q.upper())
         by_name = qs.annotate(
+            name_u=Upper("name"),
             name_c=_bytewise(Upper("name")),
             # The same values as email_c, but not the indexed expression (see above).
             email_c=_bytewise(Concat(F("email_key"), Value(""))),
-        ).filter(**{f"name_c__{op}": v for op, v in bounds.items()})
+        )
+        if substring:
+            matches = qs.annotate(name_u=Upper("name")).filter(name_u__contains=q.upper())
+            # Dense matches walk the email index (the indexed email_c) filtering names.
+            by_name = _few_or_walk(by_email, by_email.filter(pk__in=matches.values("pk")), matches)
+        else:
+            bounds = _prefix_range(q.upper())
+            by_name = by_name.filter(**{f"name_c__{op}": v for op, v in bounds.items()})
         parts.append(by_name)
-    return parts, BY_EMAIL
+    return UserSearch(parts, ordering, sort, "substring" if substring else "prefix", q)
+
+
+# A substring matching at most this many users is fetched through its trigram index and
+# sorted; one matching more is dense enough that walking the ordered index finds a page fast.
+FEW = 2_000
+
+
+def _few_or_walk(
+    base: QuerySet[Any], walk: QuerySet[Any], matches: QuerySet[Any] | None = None
+) -> QuerySet[Any]:
+    """The cheaper of two plans for a substring, chosen by how many users it matches.
+
+    PostgreSQL cannot estimate ``LIKE '%x%'`` well: it may walk the ordered index to find a
+    rare match (most of the table) or sort a common one. An unordered, bounded look at the
+    matches (a trigram bitmap scan) tells which case this is.
+    """
+    source = walk if matches is None else matches
+    pks = list(source.order_by().values_list("pk", flat=True)[: FEW + 1])
+    if len(pks) <= FEW:
+        return base.filter(pk__in=pks)
+    return walk
+
+
+def users_count(search: UserSearch, cap: int | None = None) -> tuple[int, bool]:
+    """How many users the search found, exact up to ``cap`` (then True: "more than")."""
+    cap = COUNT_CAP if cap is None else cap
+    if len(search.parts) == 1:
+        found = search.parts[0].order_by()[: cap + 1].count()
+        return min(found, cap), found > cap
+    seen: set[int] = set()
+    for part in search.parts:
+        seen.update(part.order_by().values_list("pk", flat=True)[: cap + 1])
+        if len(seen) > cap:
+            return cap, True
+    return len(seen), False
 
 
 def logs_search(

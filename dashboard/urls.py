@@ -1,11 +1,22 @@
 from django.urls import path
 
-from dashboard.views import applications, connections, danger, emails, logs, otp, users
+from dashboard.views import (
+    applications,
+    auth,
+    connections,
+    danger,
+    emails,
+    logs,
+    otp,
+    staff,
+    users,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", users.HomeView.as_view(), name="home"),
+    path("login", auth.StaffLoginView.as_view(), name="login"),
     path("users/", users.UserListView.as_view(), name="user-list"),
     path("users/<str:user_id>/", users.UserDetailView.as_view(), name="user-detail"),
     path(
@@ -18,7 +29,17 @@ urlpatterns = [
         danger.ForceSignInView.as_view(),
         name="user-force-sign-in",
     ),
+    path(
+        "users/<str:user_id>/authenticators",
+        danger.AuthenticatorsDeleteView.as_view(),
+        name="user-authenticators-delete",
+    ),
     path("users/<str:user_id>/block", danger.BlockView.as_view(), name="user-block"),
+    path(
+        "users/<str:user_id>/login-blocks",
+        danger.LoginUnblockView.as_view(),
+        name="user-login-unblock",
+    ),
     path(
         "users/<str:user_id>/reset-email",
         danger.ResetEmailView.as_view(),
@@ -29,6 +50,14 @@ urlpatterns = [
         danger.ResetLinkView.as_view(),
         name="user-reset-link",
     ),
+    path("staff/", staff.StaffListView.as_view(), name="staff-list"),
+    path(
+        "staff/<str:user_id>/password",
+        staff.StaffPasswordResetView.as_view(),
+        name="staff-password-reset",
+    ),
+    path("account/password", staff.AccountPasswordView.as_view(), name="account-password"),
+    path("account/timezone", staff.TimezoneView.as_view(), name="account-timezone"),
     path("connections/", connections.ConnectionListView.as_view(), name="connection-list"),
     path(
         "connections/<str:connection_id>/",
@@ -45,6 +74,11 @@ urlpatterns = [
         "applications/<str:client_id>/",
         applications.ApplicationDetailView.as_view(),
         name="application-detail",
+    ),
+    path(
+        "applications/<str:client_id>/sign-in",
+        applications.ApplicationSignInView.as_view(),
+        name="application-sign-in",
     ),
     path(
         "applications/<str:client_id>/grant",
@@ -74,6 +108,11 @@ urlpatterns = [
     ),
     path("emails/deliveries/", emails.DeliveryListView.as_view(), name="delivery-list"),
     path(
+        "emails/deliveries/retry",
+        emails.DeliveryBulkRetryView.as_view(),
+        name="delivery-bulk-retry",
+    ),
+    path(
         "emails/deliveries/<int:delivery_id>/retry",
         emails.DeliveryRetryView.as_view(),
         name="delivery-retry",
@@ -81,6 +120,7 @@ urlpatterns = [
     path("emails/inbox/", emails.InboxListView.as_view(), name="inbox-list"),
     path("emails/inbox/<int:message_id>/", emails.InboxMessageView.as_view(), name="inbox-message"),
     path("logs/", logs.LogListView.as_view(), name="log-list"),
+    path("logs/<str:log_id>/", logs.LogDetailView.as_view(), name="log-detail"),
     path("otp/setup", otp.OTPSetupView.as_view(), name="otp-setup"),
     path("otp/verify", otp.OTPVerifyView.as_view(), name="otp-verify"),
 ]

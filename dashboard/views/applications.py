@@ -13,8 +13,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import Application, ClientGrant
 from accounts.scopes import management_audience
-from accounts.services import application_secret_rotate_logged, application_update, grant_set
-from dashboard.forms import ApplicationForm, DangerForm, GrantForm
+from accounts.services import (
+    application_secret_rotate,
+    application_sign_in_update,
+    application_update,
+    grant_set,
+)
+from dashboard.forms import ApplicationForm, DangerForm, GrantForm, SignInSettingsForm
 from dashboard.permissions import StaffView, reauth_needed
 
 
@@ -66,17 +71,20 @@ class ApplicationDetailView(StaffView):
         grant_form: GrantForm | None = None,
         secret_form: DangerForm | None = None,
         new_secret: str = "",
+        sign_in_form: SignInSettingsForm | None = None,
     ) -> HttpResponse:
         can_edit = bool(getattr(self.request.user, "is_administrator", False))
         grant_form = grant_form or _grant_form(application)
+        sign_in_form = sign_in_form or SignInSettingsForm.for_application(application)
         if not can_edit:
-            for f in (form, grant_form):
+            for f in (form, grant_form, sign_in_form):
                 for field in f.fields.values():
                     field.disabled = True
         context: dict[str, Any] = {
             "application": application,
             "form": form,
             "grant_form": grant_form,
+            "sign_in_form": sign_in_form,
             "audience": management_audience(),
             "secret_form": secret_form
             or DangerForm(request=self.request, reauth=reauth_needed(self.request)),
@@ -109,6 +117,29 @@ class ApplicationGrantView(ApplicationDetailView):
         return redirect("dashboard:application-detail", client_id=application.client_id)
 
 
+class ApplicationSignInView(ApplicationDetailView):
+    """Callbacks, logout URLs, web origins, grant types and refresh tokens (Auth0's settings)."""
+
+    def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        return redirect("dashboard:application-detail", client_id=client_id)
+
+    def post(self, request: HttpRequest, client_id: str) -> HttpResponse:
+        application = get_object_or_404(Application, client_id=client_id)
+        form = SignInSettingsForm(request.POST)
+        if not form.is_valid():
+            return self.render(
+                application, ApplicationForm(instance=application), status=400, sign_in_form=form
+            )
+        application_sign_in_update(
+            application=application,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Sign-in settings saved."))
+        return redirect("dashboard:application-detail", client_id=application.client_id)
+
+
 @method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 class ApplicationSecretRotateView(ApplicationDetailView):
     """Rotates the client secret and shows the new one in this response only."""
@@ -123,7 +154,7 @@ class ApplicationSecretRotateView(ApplicationDetailView):
             return self.render(
                 application, ApplicationForm(instance=application), status=400, secret_form=form
             )
-        secret = application_secret_rotate_logged(
+        secret = application_secret_rotate(
             application=application,
             actor=request.user,  # type: ignore[arg-type]
             request=request,

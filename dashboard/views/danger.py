@@ -1,20 +1,29 @@
-"""The Danger Zone: each action is a page that asks to confirm, for a reason and maybe the
-staff member's own password, then calls one service. Administrators only, checked here."""
+"""The Danger Zone: each action asks for a reason and maybe the staff member's own password,
+then calls one service. Administrators only, checked here.
+
+The user's page opens each action in a dialog that posts here with ``fetch``; the answer is
+JSON (errors to show beside the typed values, which stay in the browser, or where to go next).
+Without JavaScript each action is a page of its own with the same form.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.bruteforce import login_blocks_of_user, login_blocks_release
 from accounts.models import User
-from accounts.policy import policy_rules
+from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.services import (
     Door,
     PasswordChangeError,
@@ -24,10 +33,12 @@ from accounts.services import (
     sessions_expire,
     user_block_set,
 )
-from dashboard.actions import reset_email_send, reset_link_generate
+from accounts.services.authenticators import authenticators_delete
 from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
 from dashboard.permissions import StaffView, administrator_required, reauth_needed
 from dashboard.views.users import danger_context, user_get
+from tickets.models import TicketDoor
+from tickets.services import reset_request_check, ticket_issue, ticket_url
 
 
 @method_decorator(
@@ -45,15 +56,20 @@ class DangerActionView(StaffView):
     def get(self, request: HttpRequest, user_id: str) -> HttpResponse:
         # Viewers never get an action form, not only a disabled button.
         administrator_required(request)
-        target = user_get(user_id)
+        target = self.target_get(user_id)
         return self.render(self.form(request, target, data=None), target)
 
     def post(self, request: HttpRequest, user_id: str) -> HttpResponse:
-        target = user_get(user_id)
+        target = self.target_get(user_id)
         form = self.form(request, target, data=request.POST)
         if not form.is_valid():
             return self.render(form, target, status=400)
         return self.perform(form, target)
+
+    @property
+    def in_dialog(self) -> bool:
+        """True when the user page's dialog posted (and wants JSON back)."""
+        return self.request.headers.get("X-Requested-With") == "fetch"
 
     def form(self, request: HttpRequest, target: User, data: Any) -> DangerForm:
         return self.form_class(
@@ -63,26 +79,83 @@ class DangerActionView(StaffView):
     def form_kwargs(self, target: User) -> dict[str, Any]:
         return {}
 
+    def texts(self, target: User) -> dict[str, Any]:
+        """The title, explanation and button of this action on this user."""
+        return {"title": self.title, "explanation": self.explanation, "button": self.button}
+
+    def url(self, target: User) -> str:
+        return reverse(f"dashboard:user-{self.action}", args=[target.user_id])
+
+    def dialog(self, target: User) -> dict[str, Any]:
+        """What the user's page needs to offer this action in a dialog."""
+        # Always with the password box: the dialog shows it only when re-authentication is
+        # due, and can reveal it if the window closes while the dialog is open.
+        form = self.form_class(
+            None,
+            request=self.request,
+            reauth=True,
+            auto_id=f"id_{self.action}_%s",
+            **self.form_kwargs(target),
+        )
+        self.form_initial(form, target)
+        return {
+            "action": self.action,
+            "url": self.url(target),
+            "form": form,
+            "reauth": reauth_needed(self.request),
+            "rules": self.dialog_rules(target),
+            "primary": self.is_primary(target),
+            **self.texts(target),
+        }
+
+    def form_initial(self, form: DangerForm, target: User) -> None:
+        pass
+
+    def dialog_rules(self, target: User) -> list[dict[str, Any]]:
+        return []
+
+    def is_primary(self, target: User) -> bool:
+        """True for an action that undoes harm (Unblock): styled as a normal action."""
+        return False
+
+    def target_get(self, user_id: str) -> User:
+        """The user acted on: a tenant's user here, a staff member on the staff pages."""
+        return user_get(user_id)
+
+    def back_url(self, target: User) -> str:
+        return reverse("dashboard:user-detail", args=[target.user_id])
+
     def perform(self, form: Any, target: User) -> HttpResponse:
         raise NotImplementedError
 
     def render(
         self, form: DangerForm, target: User, status: int = 200, **extra: Any
     ) -> HttpResponse:
+        if self.in_dialog and status >= 400:
+            # Only what went wrong: the typed values are still in the dialog, never echoed.
+            return JsonResponse(
+                {
+                    "errors": form.errors.get_json_data(),
+                    "failed_codes": extra.get("failed_codes", []),
+                },
+                status=status,
+            )
         context = danger_context(self.request, target)
         context.update(
             form=form,
             action=self.action,
-            title=self.title,
-            explanation=self.explanation,
-            button=self.button,
+            back_url=self.back_url(target),
+            primary=self.is_primary(target),
+            **self.texts(target),
             **extra,
         )
         return render(self.request, self.template_name, context, status=status)
 
     def done(self, target: User, message: str) -> HttpResponse:
         messages.success(self.request, message)
-        return redirect("dashboard:user-detail", user_id=target.user_id)
+        if self.in_dialog:
+            return JsonResponse({"redirect": self.back_url(target)})
+        return redirect(self.back_url(target))
 
 
 class PasswordChangeView(DangerActionView):
@@ -95,11 +168,19 @@ class PasswordChangeView(DangerActionView):
     )
     button = gettext_lazy("Save")
 
+    def url(self, target: User) -> str:
+        return reverse("dashboard:user-password-change", args=[target.user_id])
+
+    def dialog_rules(self, target: User) -> list[dict[str, Any]]:
+        rules = policy_rules(target.connection) if target.connection.is_database else []
+        for rule in rules:
+            rule["code"] = str(rule["code"])
+        return rules
+
     def render(
         self, form: DangerForm, target: User, status: int = 200, **extra: Any
     ) -> HttpResponse:
-        rules = policy_rules(target.connection) if target.connection.is_database else []
-        return super().render(form, target, status, rules=rules, **extra)
+        return super().render(form, target, status, rules=self.dialog_rules(target), **extra)
 
     def perform(self, form: Any, target: User) -> HttpResponse:
         try:
@@ -112,9 +193,10 @@ class PasswordChangeView(DangerActionView):
                 reason=form.cleaned_data["reason"],
             )
         except PasswordPolicyError as exc:
-            for failure in exc.failures:
-                form.add_error("new_password1", failure.message)
-            return self.render(form, target, status=400)
+            rules = policy_rules(target.connection)
+            codes, unshown = policy_failures_split(rules, exc.failures)
+            form.add_error("new_password1", policy_refusal_text(unshown))
+            return self.render(form, target, status=400, failed_codes=codes)
         except PasswordChangeError as exc:
             form.add_error(None, exc.message)
             return self.render(form, target, status=400)
@@ -136,7 +218,29 @@ class ForceSignInView(DangerActionView):
             request=self.request,
             reason=form.cleaned_data["reason"],
         )
-        return self.done(target, _("Signed out of %(n)d sessions.") % {"n": count})
+        message = ngettext(
+            "Signed out of %(n)d session.", "Signed out of %(n)d sessions.", count
+        ) % {"n": count}
+        return self.done(target, message)
+
+
+class AuthenticatorsDeleteView(DangerActionView):
+    action = "authenticators"
+    title = gettext_lazy("Remove authenticators")
+    explanation = gettext_lazy(
+        "Removes the user's authenticator app and recovery codes. Their password resets no "
+        "longer ask for a second factor until they add one again."
+    )
+    button = gettext_lazy("Remove authenticators")
+
+    def perform(self, form: Any, target: User) -> HttpResponse:
+        count = authenticators_delete(
+            user=target,
+            actor=self.request.user,  # type: ignore[arg-type]
+            request=self.request,
+            reason=form.cleaned_data["reason"],
+        )
+        return self.done(target, _("%(n)d authenticators removed.") % {"n": count})
 
 
 class BlockView(DangerActionView):
@@ -145,23 +249,29 @@ class BlockView(DangerActionView):
 
     def form(self, request: HttpRequest, target: User, data: Any) -> DangerForm:
         form = super().form(request, target, data)
-        form.fields["blocked"].initial = "0" if target.blocked else "1"
+        self.form_initial(form, target)
         return form
 
-    def render(
-        self, form: DangerForm, target: User, status: int = 200, **extra: Any
-    ) -> HttpResponse:
+    def form_initial(self, form: DangerForm, target: User) -> None:
+        form.fields["blocked"].initial = "0" if target.blocked else "1"
+
+    def is_primary(self, target: User) -> bool:
+        return target.blocked
+
+    def texts(self, target: User) -> dict[str, Any]:
         if target.blocked:
-            self.title = _("Unblock user")
-            self.explanation = _("The user will be able to log in again.")
-            self.button = _("Unblock")
-        else:
-            self.title = _("Block user")
-            self.explanation = _(
+            return {
+                "title": _("Unblock user"),
+                "explanation": _("The user will be able to log in again."),
+                "button": _("Unblock"),
+            }
+        return {
+            "title": _("Block user"),
+            "explanation": _(
                 "The user cannot log in until unblocked; their sessions and tokens end now."
-            )
-            self.button = _("Block")
-        return super().render(form, target, status, **extra)
+            ),
+            "button": _("Block"),
+        }
 
     def perform(self, form: Any, target: User) -> HttpResponse:
         blocked = form.cleaned_data["blocked"]
@@ -175,6 +285,25 @@ class BlockView(DangerActionView):
         return self.done(target, _("User blocked.") if blocked else _("User unblocked."))
 
 
+class LoginUnblockView(DangerActionView):
+    action = "login-unblock"
+    title = gettext_lazy("Remove brute-force blocks")
+    explanation = gettext_lazy(
+        "Lets the addresses that brute-force protection blocked log in to this account again."
+    )
+    button = gettext_lazy("Unblock")
+
+    def perform(self, form: Any, target: User) -> HttpResponse:
+        count = login_blocks_release(
+            blocks=login_blocks_of_user(user=target),
+            door="dashboard",
+            actor=self.request.user,  # type: ignore[arg-type]
+            request=self.request,
+            reason=form.cleaned_data["reason"],
+        )
+        return self.done(target, _("%(n)d blocked addresses released.") % {"n": count})
+
+
 class ResetEmailView(DangerActionView):
     action = "reset-email"
     title = gettext_lazy("Send password reset email")
@@ -185,10 +314,12 @@ class ResetEmailView(DangerActionView):
     button = gettext_lazy("Send email")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        outcome = reset_email_send(
-            user=target,
-            actor=self.request.user,  # type: ignore[arg-type]
+        outcome = reset_request_check(
+            email=target.email,
+            connection=target.connection,
             request=self.request,
+            door=TicketDoor.DASHBOARD,
+            actor=self.request.user,  # type: ignore[arg-type]
             reason=form.cleaned_data["reason"],
         )
         if not outcome.sent:
@@ -214,11 +345,32 @@ class ResetLinkView(DangerActionView):
         if why := password_change_allowed(target):
             form.add_error(None, why)
             return self.render(form, target, status=400)
-        ticket, url = reset_link_generate(
+        ticket, token = ticket_issue(
             user=target,
+            door=TicketDoor.DASHBOARD,
             actor=self.request.user,  # type: ignore[arg-type]
             request=self.request,
             reason=form.cleaned_data["reason"],
         )
         # Rendered in this response only (never_cache): the link is not kept anywhere to show.
+        url = ticket_url(token)
+        if self.in_dialog:
+            html = render_to_string(
+                "dashboard/users/_reset_link_result.html",
+                {"ticket_link": url, "ticket": ticket, "target": target},
+                request=self.request,
+            )
+            return JsonResponse({"html": html})
         return self.render(form, target, ticket_link=url, ticket=ticket)
+
+
+def danger_dialogs(request: HttpRequest, target: User) -> list[dict[str, Any]]:
+    """The Danger Zone actions an administrator may take on this user, as dialogs."""
+    views: list[DangerActionView] = []
+    blocked_reason = password_change_allowed(target)
+    if settings.REKEY_ALLOW_DIRECT_PASSWORD_SET and not blocked_reason:
+        views.append(PasswordChangeView(request=request))
+    if not blocked_reason:
+        views += [ResetEmailView(request=request), ResetLinkView(request=request)]
+    views += [ForceSignInView(request=request), BlockView(request=request)]
+    return [view.dialog(target) for view in views]

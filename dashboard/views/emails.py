@@ -7,17 +7,22 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dashboard.actions import email_template_save
 from dashboard.emails import local_inbox_in_use, provider_name, sample_context
 from dashboard.forms import DeliveryFilterForm, EmailTemplateForm
 from dashboard.permissions import StaffView, administrator_required
 from dashboard.selectors import BY_CREATED, keyset_page
-from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
-from emails.rendering import TemplateRenderError, template_render
-from emails.selectors import deliveries_list, email_templates_list, inbox_messages_list
-from emails.services import delivery_retry, email_enqueue
+from emails.models import EmailDelivery, EmailTemplate, InboxMessage
+from emails.rendering import TemplateRenderError, render_deadline, template_render
+from emails.selectors import (
+    deliveries_list,
+    deliveries_retryable_ids,
+    email_templates_list,
+    inbox_messages_list,
+)
+from emails.services import deliveries_retry, email_enqueue, email_template_update, lease
 
 
 class EmailTemplateListView(StaffView):
@@ -45,14 +50,16 @@ class EmailTemplateDetailView(StaffView):
     def post(self, request: HttpRequest, name: str, language: str) -> HttpResponse:
         template = _template(name, language)
         form = EmailTemplateForm(request.POST, instance=template)
-        if not form.is_valid():
-            return self.render(form, template, status=400)
-        email_template_save(
-            template=template,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
-            fields=form.template_fields(),
-        )
+        # The form and the service each render the template: one time limit for all of them.
+        with render_deadline():
+            if not form.is_valid():
+                return self.render(form, template, status=400)
+            email_template_update(
+                template=template,
+                changes=form.template_fields(),
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
         messages.success(request, _("Template saved."))
         return redirect("dashboard:email-template-detail", name=name, language=language)
 
@@ -64,13 +71,14 @@ class EmailTemplateDetailView(StaffView):
             for field in form.fields.values():
                 field.disabled = True
         siblings = EmailTemplate.objects.filter(name=template.name).exclude(pk=template.pk)
+        # No preview is rendered here: rendering is an administrator's POST (the page's script
+        # asks for it), so that a viewer's GET never runs a template.
         return render(
             self.request,
             "dashboard/emails/template_detail.html",
             {
                 "template": template,
                 "form": form,
-                "preview": _preview(template),
                 "siblings": siblings,
                 "can_edit": can_edit,
                 "nav": "email-templates",
@@ -88,9 +96,11 @@ def _preview(template: EmailTemplate) -> dict[str, str]:
 
 
 class EmailTemplatePreviewView(StaffView):
-    """Renders the template as edited (unsaved) with sample data; changes nothing."""
+    """Renders the template as edited (unsaved) with sample data; changes nothing.
 
-    viewer_may_post = True
+    Administrators only (a viewer's POST is refused by StaffView): rendering runs code that an
+    API client or another staff member wrote, within the limits of emails.rendering.
+    """
 
     def post(self, request: HttpRequest, name: str, language: str) -> JsonResponse:
         saved = _template(name, language)
@@ -110,10 +120,15 @@ class EmailTemplateTestView(StaffView):
     def post(self, request: HttpRequest, name: str, language: str) -> HttpResponse:
         template = _template(name, language)
         form = EmailTemplateForm(request.POST, instance=EmailTemplate(name=name, language=language))
-        if not form.is_valid():
-            return EmailTemplateDetailView(request=request).render(form, template, status=400)
-        draft = form.save(commit=False)
-        rendered = template_render(draft, sample_context(draft))
+        with render_deadline():
+            if not form.is_valid():
+                return EmailTemplateDetailView(request=request).render(form, template, status=400)
+            draft = form.save(commit=False)
+            try:
+                rendered = template_render(draft, sample_context(draft))
+            except TemplateRenderError as exc:
+                messages.error(request, exc.message)
+                return redirect("dashboard:email-template-detail", name=name, language=language)
         staff: Any = request.user
         email_enqueue(
             to=staff.email,
@@ -142,6 +157,8 @@ class DeliveryListView(StaffView):
             {
                 "form": form,
                 "page": page,
+                # A "sending" row older than its lease lost its worker: it may be retried.
+                "stale_before": timezone.now() - lease(),
                 "provider": provider_name(),
                 "can_act": bool(getattr(request.user, "is_administrator", False)),
                 "nav": "deliveries",
@@ -152,15 +169,37 @@ class DeliveryListView(StaffView):
 class DeliveryRetryView(StaffView):
     def post(self, request: HttpRequest, delivery_id: int) -> HttpResponse:
         delivery = get_object_or_404(EmailDelivery, pk=delivery_id)
-        if delivery.status != DeliveryStatus.FAILED:
-            messages.error(request, _("Only failed deliveries can be retried."))
-        else:
-            delivery_retry(delivery=delivery, actor=request.user)  # type: ignore[arg-type]
+        if delivery.has_secret and not delivery.sealed:
+            # Its link was cleared when it failed for good; the stored copy has a placeholder.
+            messages.error(
+                request,
+                _("This email held a reset link, which is gone: send a new reset email instead."),
+            )
+        elif deliveries_retry(ids=[delivery.pk], actor=request.user):  # type: ignore[arg-type]
             messages.success(request, _("Delivery queued again."))
+        else:
+            messages.error(
+                request, _("Only failed deliveries and stale sending ones can be retried.")
+            )
+        return redirect("dashboard:delivery-list")
+
+
+class DeliveryBulkRetryView(StaffView):
+    """Retry the ticked deliveries, or every failed and stale sending one ("all")."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("scope") == "all":
+            ids = deliveries_retryable_ids()
+        else:
+            ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+        count = deliveries_retry(ids=ids, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("%(count)d deliveries queued again.") % {"count": count})
         return redirect("dashboard:delivery-list")
 
 
 class InboxListView(StaffView):
+    """The messages as received; their subjects only to administrators (they may hold a link)."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
         page = keyset_page(inbox_messages_list(), BY_CREATED, request.GET.get("cursor", ""))
         return render(

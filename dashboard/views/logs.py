@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from accounts.models import LogEvent
 from dashboard.forms import LogSearchForm
 from dashboard.permissions import StaffView
 from dashboard.selectors import BY_DATE, keyset_page, logs_search
@@ -38,4 +40,17 @@ class LogListView(StaffView):
             request,
             "dashboard/logs.html",
             {"form": form, "page": page, "params": params, "nav": "logs"},
+        )
+
+
+class LogDetailView(StaffView):
+    """One log event with every field it has, as Auth0's log detail shows."""
+
+    def get(self, request: HttpRequest, log_id: str) -> HttpResponse:
+        event = get_object_or_404(LogEvent.objects.select_related("user", "actor"), log_id=log_id)
+        details = json.dumps(event.details, indent=2, ensure_ascii=False, sort_keys=True)
+        return render(
+            request,
+            "dashboard/log_detail.html",
+            {"event": event, "details": details, "nav": "logs"},
         )

@@ -1,48 +1,8 @@
-// The little the dashboard needs beyond plain forms: live password rules, the policy's
+// The little the dashboard needs beyond plain forms: the Danger Zone's dialogs, the policy's
 // "try a password" box, copy buttons and the email preview. Loaded as a file (CSP: no inline).
+// Password boxes and live rules are static/js/password-rules.js, shared with the hosted pages.
 (function () {
   "use strict";
-
-  var CLASS_TESTS = {
-    lower: function (c) { return c !== c.toUpperCase() && c === c.toLowerCase(); },
-    upper: function (c) { return c !== c.toLowerCase() && c === c.toUpperCase(); },
-    digit: function (c) { return /[0-9]/.test(c); },
-    special: function (c) { return !/[\p{L}\p{N}]/u.test(c); }
-  };
-
-  function ruleOk(rule, pw) {
-    switch (rule.code) {
-      case "password_too_short":
-        return pw.length >= rule.min && pw.length <= rule.max;
-      case "password_character_classes":
-        var chars = Array.from(pw);
-        var present = rule.classes.filter(function (name) {
-          return chars.some(CLASS_TESTS[name]);
-        }).length;
-        return present >= rule.need;
-      case "password_identical_chars":
-        return !new RegExp("(.)\\1{" + rule.max_run + ",}", "su").test(pw);
-      default:
-        return null; // checked by the server only (history, personal info, dictionary)
-    }
-  }
-
-  function liveRules() {
-    var data = document.getElementById("password-rules-data");
-    var input = document.getElementById("id_new_password1");
-    var list = document.getElementById("password-rules");
-    if (!data || !input || !list) return;
-    var rules = JSON.parse(data.textContent);
-    input.addEventListener("input", function () {
-      rules.forEach(function (rule, i) {
-        var li = list.children[i];
-        if (!li) return;
-        var ok = input.value ? ruleOk(rule, input.value) : null;
-        li.classList.toggle("ok", ok === true);
-        li.classList.toggle("bad", ok === false);
-      });
-    });
-  }
 
   function tryPassword() {
     var form = document.getElementById("policy-form");
@@ -95,8 +55,11 @@
   }
 
   function copyButtons() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      button.addEventListener("click", function () {
+    // Delegated: the reset link's Copy button arrives later, inside a dialog.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+      if (!button) return;
+      (function () {
         var field = document.querySelector(button.dataset.copy);
         if (!field) return;
         field.select();
@@ -113,8 +76,104 @@
           document.execCommand("copy");
           done();
         }
+      })();
+    });
+  }
+
+  // The Danger Zone: each action opens in a dialog on the user's page. Its form posts with
+  // fetch; errors come back as JSON and are shown beside the fields, so everything typed
+  // stays where it was. Without JavaScript the links lead to each action's own page.
+  function dangerDialogs() {
+    document.querySelectorAll("a[data-dialog]").forEach(function (link) {
+      var dialog = document.getElementById(link.dataset.dialog);
+      if (!dialog || typeof dialog.showModal !== "function") return;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        dialog.showModal();
+        var first = dialog.querySelector("input:not([type=hidden]):not([hidden]), textarea");
+        if (first) first.focus();
       });
     });
+    document.querySelectorAll("dialog [data-close]").forEach(function (button) {
+      button.addEventListener("click", function () { button.closest("dialog").close(); });
+    });
+    document.querySelectorAll("form[data-dialog-form]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var submit = form.querySelector("button[type=submit]");
+        submit.disabled = true;
+        fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" }
+        }).then(function (r) {
+          return r.json();
+        }).then(function (data) {
+          if (data.redirect) { window.location.assign(data.redirect); return; }
+          submit.disabled = false;
+          if (data.html) {
+            var holder = document.createElement("div");
+            holder.innerHTML = data.html;
+            form.replaceWith(holder);
+            return;
+          }
+          showErrors(form, data.errors || {}, data.failed_codes || []);
+        }).catch(function () {
+          submit.disabled = false;
+          showErrors(form, { __all__: [{ message: form.dataset.failed || "Something went wrong. Try again." }] }, []);
+        });
+      });
+    });
+  }
+
+  function showErrors(form, errors, failedCodes) {
+    form.querySelectorAll(".js-error").forEach(function (el) { el.remove(); });
+    form.querySelectorAll("[aria-invalid=true]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+    });
+    var top = form.querySelector(".form-errors");
+    top.textContent = "";
+    top.hidden = true;
+    var firstBad = null;
+    Object.keys(errors).forEach(function (name) {
+      var messages = errors[name].map(function (e) { return e.message; });
+      var input = name === "__all__" ? null : form.querySelector('[name="' + name + '"]');
+      if (!input) {
+        messages.forEach(function (m) {
+          var p = document.createElement("p");
+          p.textContent = m;
+          top.appendChild(p);
+        });
+        top.hidden = false;
+        return;
+      }
+      var hiddenBox = input.closest("[hidden]");
+      if (hiddenBox) hiddenBox.hidden = false; // e.g. the password, due again
+      var list = document.createElement("ul");
+      list.className = "field-errors js-error";
+      list.id = input.id + "_errors";
+      list.dataset.serverErrorFor = input.id;
+      messages.forEach(function (m) {
+        var li = document.createElement("li");
+        li.className = "field-error";
+        li.textContent = m;
+        list.appendChild(li);
+      });
+      var after = input.closest(".password-wrap") || input;
+      after.insertAdjacentElement("afterend", list);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", list.id);
+      if (!firstBad) firstBad = input;
+    });
+    var rules = form.querySelector("ul.rules");
+    if (rules && failedCodes.length) {
+      rules.querySelectorAll("li").forEach(function (li) {
+        li.classList.remove("ok");
+        li.classList.toggle("bad", failedCodes.indexOf(li.dataset.code) !== -1);
+      });
+    }
+    if (firstBad) firstBad.focus();
   }
 
   function emailPreview() {
@@ -147,11 +206,22 @@
       clearTimeout(timer);
       timer = setTimeout(render, 300);
     });
-    // The server rendered the saved template already; re-render only on edits.
+    // Rendering is an administrator's POST (a GET of the page runs no template): ask for the
+    // saved template's preview once, then again on every edit.
+    render();
+  }
+
+  // On a phone the sections are a tab bar that scrolls sideways: keep the current one in view.
+  function currentTab() {
+    var nav = document.querySelector(".sidenav");
+    var current = nav && nav.querySelector('a[aria-current="page"]');
+    if (!current || nav.scrollWidth <= nav.clientWidth) return;
+    nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
   }
 
   function init() {
-    liveRules();
+    currentTab();
+    dangerDialogs();
     tryPassword();
     copyButtons();
     emailPreview();

@@ -9,12 +9,12 @@ from tests.factories import StaffFactory
 
 @pytest.fixture
 def administrator(connection):
-    return StaffFactory(connection=connection, staff_role="administrator")
+    return StaffFactory(staff_role="administrator")
 
 
 @pytest.fixture
 def viewer(connection):
-    return StaffFactory(connection=connection, staff_role="viewer")
+    return StaffFactory(staff_role="viewer")
 
 
 @pytest.fixture

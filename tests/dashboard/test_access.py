@@ -18,32 +18,45 @@ ACTIONS = [
     "user-reset-link",
     "user-force-sign-in",
     "user-block",
+    "user-authenticators-delete",
 ]
 
 
-def test_anonymous_visitor_is_sent_to_the_hosted_login_with_next(client):
+def test_anonymous_visitor_is_sent_to_the_staff_login_with_next(client):
     response = client.get("/dashboard/users/?q=a")
 
     assert response.status_code == 302
-    assert response["Location"] == "/u/login?next=%2Fdashboard%2Fusers%2F%3Fq%3Da"
+    assert response["Location"] == "/dashboard/login?next=%2Fdashboard%2Fusers%2F%3Fq%3Da"
 
 
-def test_end_user_without_staff_flag_is_sent_to_the_login(client, user):
+def test_end_user_without_staff_flag_is_told_the_account_has_no_dashboard_access(client, user):
     client.force_login(user)
 
     response = client.get("/dashboard/")
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/u/login?next=")
+    assert response.status_code == 403
+    assert b"This account has no dashboard access" in response.content
+    assert user.email.encode() in response.content
+    assert b'action="/u/logout"' in response.content
+
+
+def test_staff_member_whose_role_was_removed_gets_the_no_access_page(client, administrator):
+    client.force_login(administrator)
+    administrator.is_staff = False
+    administrator.save(update_fields=["is_staff"])
+
+    response = client.get("/dashboard/users/")
+
+    assert response.status_code == 403
+    assert b"This account has no dashboard access" in response.content
 
 
 def test_login_with_next_brings_staff_back_to_the_dashboard(client, administrator):
     response = client.post(
-        "/u/login?next=/dashboard/users/",
+        "/dashboard/login?next=/dashboard/users/",
         {
             "email": administrator.email,
             "password": "Correct-Horse-42",
-            "connection": administrator.connection.name,
             "next": "/dashboard/users/",
         },
     )
@@ -62,7 +75,7 @@ def test_viewer_sees_the_user_page_with_every_danger_zone_action_disabled(viewer
     assert 'id="danger-viewer-note"' in html
     for name in ACTIONS:
         assert reverse(f"dashboard:{name}", args=[user.user_id]) not in html
-    assert html.count('class="danger" disabled') == 5
+    assert html.count('class="danger" disabled') == 6
 
 
 def test_administrator_sees_the_danger_zone_actions_as_links(staff_client, user):
@@ -159,6 +172,29 @@ def test_end_user_cannot_post_to_the_dashboard_either(client, connection):
         reverse("dashboard:user-block", args=[target.user_id]), {"confirm": "on", "blocked": "1"}
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 403
     target.refresh_from_db()
     assert not target.blocked
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/login/", "/admin/password_change/"])
+def test_the_django_admin_is_gone(staff_client, path):
+    # It skipped the second factor and the audit, showed TOTP keys, took one-character
+    # passwords past password_set, and let audit rows be deleted.
+    assert staff_client.get(path).status_code == 404
+
+
+def test_a_missing_page_is_a_styled_404_with_the_favicon(staff_client):
+    response = staff_client.get("/dashboard/users/no-such-user/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'rel="icon" href="/static/favicon.svg"' in html
+
+
+def test_a_refused_write_is_a_styled_403(viewer_client, user):
+    response = viewer_client.post(reverse("dashboard:user-block", args=[user.user_id]), {})
+
+    assert response.status_code == 403
+    assert "only administrators change anything" in response.content.decode()

@@ -118,3 +118,15 @@ def test_unknown_scope_is_refused(staff_client, application):
 
     assert response.status_code == 400
     assert not ClientGrant.objects.exists()
+
+
+def test_enabled_connections_are_a_fieldset_with_the_label_above_its_checkboxes(staff_client):
+    from tests.factories import ApplicationFactory
+
+    application = ApplicationFactory()
+
+    html = staff_client.get(f"/dashboard/applications/{application.client_id}/").content.decode()
+
+    assert '<fieldset class="checks field" data-field="enabled_connections">' in html
+    assert "<legend>Enabled connections</legend>" in html
+    assert '<option value="ja"' in html  # the email language is a choice

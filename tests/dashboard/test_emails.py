@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from accounts.models import LogEvent, LogType
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
+from emails.rendering import TEMPLATE_MAX_BYTES, RenderedEmail
 from emails.services import email_enqueue
+from tests.emails.limits import HUGE_LOOP, NESTED_LOOPS, budget
 from tests.emails.worker import run_worker
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +67,8 @@ def test_broken_liquid_is_refused_with_the_error(staff_client):
     assert EmailTemplate.objects.get(name="reset_email", language="en").subject != EDIT["subject"]
 
 
-def test_preview_renders_the_unsaved_draft_with_sample_data(viewer_client, settings):
-    response = viewer_client.post(
+def test_preview_renders_the_unsaved_draft_with_sample_data(staff_client, settings):
+    response = staff_client.post(
         url("email-template-preview", "reset_email", "en"),
         {"subject": "Hello {{ user.name }}", "body": "<p>{{ url }}</p>"},
     )
@@ -113,6 +115,20 @@ def test_failed_delivery_can_be_retried_by_an_administrator(staff_client, user, 
     assert delivery.status == DeliveryStatus.SENT
 
 
+def test_a_reset_email_whose_link_was_cleared_is_not_retried(staff_client, user):
+    shown = RenderedEmail(subject="Reset", text="Open ?ticket=REDACTED", html="")
+    delivery = email_enqueue(
+        to=user.email, subject="Reset", text_body="Open ?ticket=live", user=user, display=shown
+    )
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, sealed="")
+
+    response = staff_client.post(url("delivery-retry", delivery.pk), follow=True)
+
+    assert "This email held a reset link, which is gone" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+
+
 def test_viewer_cannot_retry(viewer_client, user):
     delivery = email_enqueue(to=user.email, subject="s", text_body="b", user=user)
     EmailDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
@@ -146,4 +162,156 @@ def test_viewer_sees_the_inbox_list_but_cannot_open_a_message(viewer_client, use
 
     assert listing.status_code == 200
     assert url("inbox-message", message.pk) not in listing.content.decode()
+    assert "Reset" not in listing.content.decode().split('id="inbox-table"')[1]
     assert opened.status_code == 403
+
+
+@pytest.fixture
+def hostile_template(db):
+    template = EmailTemplate.objects.get(name="reset_email", language="en")
+    template.body = HUGE_LOOP
+    template.save()
+    return template
+
+
+def test_a_viewer_cannot_render_a_preview(viewer_client):
+    response = viewer_client.post(
+        url("email-template-preview", "reset_email", "en"), {"subject": "Hi", "body": "<p>x</p>"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_viewer_opening_a_hostile_template_renders_nothing(viewer_client, hostile_template):
+    with budget():
+        response = viewer_client.get(url("email-template-detail", "reset_email", "en"))
+
+    assert response.status_code == 200
+    assert "Only administrators can render a preview." in response.content.decode()
+
+
+@pytest.mark.parametrize("source", [HUGE_LOOP, NESTED_LOOPS], ids=["loop", "nested"])
+def test_a_preview_of_a_hostile_draft_is_an_error_within_the_budget(staff_client, source):
+    with budget():
+        response = staff_client.post(
+            url("email-template-preview", "reset_email", "en"), {"subject": "Hi", "body": source}
+        )
+
+    assert response.status_code == 200
+    assert response.json()["error"].startswith("loop iteration limit reached")
+    assert response.json()["html"] == ""
+
+
+@pytest.mark.parametrize("source", [HUGE_LOOP, NESTED_LOOPS], ids=["loop", "nested"])
+def test_saving_a_hostile_template_is_refused_within_the_budget(staff_client, source):
+    with budget():
+        response = staff_client.post(
+            url("email-template-detail", "reset_email", "en"), {**EDIT, "body": source}
+        )
+
+    assert response.status_code == 400
+    [error] = response.context["form"].errors["body"]
+    assert error.startswith("Liquid error: loop iteration limit reached")
+    assert EmailTemplate.objects.get(name="reset_email", language="en").body != source
+
+
+def test_saving_a_template_over_100_kb_is_refused(staff_client):
+    body = "<p>" + "x" * TEMPLATE_MAX_BYTES + "</p>"
+
+    response = staff_client.post(
+        url("email-template-detail", "reset_email", "en"), {**EDIT, "body": body}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["body"] == [
+        "The template is larger than 100 KB (100000 bytes)."
+    ]
+
+
+def _stuck_sending(user, minutes_ago: int) -> EmailDelivery:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    delivery = email_enqueue(to=user.email, subject="s", text_body="b", user=user)
+    DBTaskResult.objects.all().delete()  # its worker was killed mid-send
+    EmailDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING,
+        attempts=1,
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+    return delivery
+
+
+def test_a_stale_sending_delivery_can_be_retried_from_the_list(staff_client, user):
+    delivery = _stuck_sending(user, minutes_ago=5)
+
+    page = staff_client.get(url("delivery-list")).content.decode()
+    response = staff_client.post(url("delivery-retry", delivery.pk))
+    run_worker()
+
+    assert url("delivery-retry", delivery.pk) in page
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+
+
+def test_a_sending_delivery_within_its_lease_is_not_retried(staff_client, user):
+    delivery = _stuck_sending(user, minutes_ago=0)
+
+    page = staff_client.get(url("delivery-list")).content.decode()
+    staff_client.post(url("delivery-retry", delivery.pk))
+
+    assert url("delivery-retry", delivery.pk) not in page
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING
+
+
+def test_bulk_retry_of_the_ticked_deliveries(staff_client, user):
+    ticked, other = _stuck_sending(user, 5), _stuck_sending(user, 5)
+
+    page = staff_client.get(url("delivery-list")).content.decode()
+    staff_client.post(url("delivery-bulk-retry"), {"scope": "selected", "ids": [ticked.pk]})
+    run_worker()
+
+    assert f'name="ids" value="{ticked.pk}" form="bulk-retry"' in page
+    statuses = dict(EmailDelivery.objects.values_list("pk", "status"))
+    assert (statuses[ticked.pk], statuses[other.pk]) == (
+        DeliveryStatus.SENT,
+        DeliveryStatus.SENDING,
+    )
+
+
+def test_bulk_retry_of_every_failed_and_stale_delivery(staff_client, user):
+    stale = _stuck_sending(user, 5)
+    failed = email_enqueue(to=user.email, subject="s", text_body="b", user=user)
+    EmailDelivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED)
+
+    response = staff_client.post(url("delivery-bulk-retry"), {"scope": "all"})
+    run_worker()
+
+    assert response.status_code == 302
+    assert set(EmailDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert InboxMessage.objects.count() == 2
+    del stale
+
+
+def test_viewer_cannot_bulk_retry(viewer_client, user):
+    delivery = _stuck_sending(user, 5)
+
+    response = viewer_client.post(url("delivery-bulk-retry"), {"scope": "all"})
+
+    assert response.status_code == 403
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING
+
+
+def test_a_test_send_of_a_hostile_draft_is_refused_within_the_budget(staff_client):
+    with budget():
+        response = staff_client.post(
+            url("email-template-test", "reset_email", "en"), {**EDIT, "body": NESTED_LOOPS}
+        )
+
+    assert response.status_code == 400
+    assert not EmailDelivery.objects.exists()

@@ -81,3 +81,26 @@ def test_newest_first_with_keyset_pages(staff_client, user):
     assert len(dates) == 60
     assert dates == sorted(dates, reverse=True)
     assert second.context["page"].next_cursor is None
+
+
+def test_each_event_has_a_detail_page_with_every_field(staff_client):
+    user = UserFactory(email="detail@example.com")
+    log_event(
+        type=LogType.FAILED_LOGIN,
+        description="Wrong email or password.",
+        user=user,
+        user_name="Detail@Example.com",
+        connection_name=user.connection.name,
+        details={"reason": "typo"},
+    )
+    event = LogEvent.objects.get(user=user)
+
+    listing = staff_client.get(reverse("dashboard:log-list")).content.decode()
+    page = staff_client.get(reverse("dashboard:log-detail", args=[event.log_id]))
+
+    assert f'href="/dashboard/logs/{event.log_id}/"' in listing
+    html = page.content.decode()
+    assert page.status_code == 200
+    for text in [event.log_id, "Failed Login", "detail@example.com", user.user_id, "typo"]:
+        assert text in html
+    assert staff_client.get(reverse("dashboard:log-detail", args=["nope"])).status_code == 404
