@@ -26,6 +26,10 @@ install-test: $(VENV)/.installed-test
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
+	@# Japanese text in screenshots (docs/) needs a CJK font.
+	@if ! fc-list 2>/dev/null | grep -qi "noto sans cjk" && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || true; \
+	fi
 
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0

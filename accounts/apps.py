@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.bruteforce import connect_receivers
+        from accounts.oidc import receivers  # noqa: F401  (CORS for the OIDC endpoints)
+
+        connect_receivers()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 from accounts.models import Application, LogEvent, LogType, User
@@ -63,3 +67,27 @@ def log_event(
         user_agent=(agent if agent is not None else user_agent(request))[:512],
         details=details or {},
     )
+
+
+def log_event_counted(*, scope: str, **kwargs: Any) -> LogEvent | None:
+    """Log the first event of ``scope`` in a window; count the rest into the next row's details.
+
+    For events an unauthenticated flood can trigger (rate limits, blocked attempts): one row per
+    ``RATELIMIT_LOG_WINDOW`` seconds per scope, whatever the flood; the next row carries how many
+    were left out in ``details["suppressed"]``. The counts live in the cache (shared via Redis).
+    """
+    window = max(1, int(settings.RATELIMIT_LOG_WINDOW))
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{scope}".encode()).hexdigest()[:40]
+    # The window is a slot of the clock (not a key's TTL), so every server agrees on it.
+    slot = int(time.time() // window)
+    gate, counter = f"logc:gate:{digest}:{slot}", f"logc:count:{digest}"
+    if not cache.add(gate, 1, timeout=window * 2):
+        cache.add(counter, 0, timeout=30 * 86400)
+        cache.incr(counter)
+        return None
+    suppressed = int(cache.get(counter) or 0)
+    if suppressed:
+        # Take away only what was read: increments made meanwhile stay for the next row.
+        cache.decr(counter, suppressed)
+        kwargs["details"] = {**(kwargs.get("details") or {}), "suppressed": suppressed}
+    return log_event(**kwargs)

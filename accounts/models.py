@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -27,8 +28,28 @@ def new_client_id() -> str:
     return _random_alnum(32)
 
 
+DATABASE_USER_ID_PREFIX = "auth0|"
+# The id part a migrating customer brings from Auth0 (``auth0|`` + this): no spaces, no "|".
+GIVEN_USER_ID_PATTERN = r"^(auth0\|)?[!-{}~]{1,120}$"
+
+
 def new_user_id() -> str:
-    return "auth0|" + secrets.token_hex(12)
+    return DATABASE_USER_ID_PREFIX + secrets.token_hex(12)
+
+
+def database_user_id(given: str) -> str:
+    """``auth0|<given>``, as Auth0 makes it from a ``user_id`` given at creation or import.
+
+    An id that already starts with ``auth0|`` (as Auth0's own export writes them) is kept as it
+    is, so that a file exported from Auth0 imports without renumbering anyone.
+    """
+    if given.startswith(DATABASE_USER_ID_PREFIX):
+        return given
+    return DATABASE_USER_ID_PREFIX + given
+
+
+def new_session_id() -> str:
+    return _random_alnum(32)
 
 
 def new_security_stamp() -> str:
@@ -46,7 +67,7 @@ def email_key(email: str) -> str:
 
 
 class Strategy(models.TextChoices):
-    DATABASE = "auth0", "Database"
+    DATABASE = "auth0", _("Database")
     GOOGLE = "google-oauth2", "Google"
     GITHUB = "github", "GitHub"
     SAML = "samlp", "SAML"
@@ -58,11 +79,16 @@ SOCIAL_STRATEGIES = {Strategy.GOOGLE, Strategy.GITHUB}
 
 
 class PolicyLevel(models.TextChoices):
-    NONE = "none", "None"
-    LOW = "low", "Low"
-    FAIR = "fair", "Fair"
-    GOOD = "good", "Good"
-    EXCELLENT = "excellent", "Excellent"
+    NONE = "none", _("None")
+    LOW = "low", _("Low")
+    FAIR = "fair", _("Fair")
+    GOOD = "good", _("Good")
+    EXCELLENT = "excellent", _("Excellent")
+
+
+# The staff realm: the one connection that dashboard staff live in. No tenant door (Management
+# API, /dbconnections, the hosted login and forgot-password pages) sees it or its users.
+STAFF_CONNECTION_NAME = "Rekey-Staff"
 
 
 class Connection(models.Model):
@@ -79,11 +105,22 @@ class Connection(models.Model):
     no_personal_info = models.BooleanField(default=False)
     dictionary_enable = models.BooleanField(default=False)
     dictionary = models.JSONField(default=list, blank=True)
+    # The options Auth0 has and Rekey does not use (brute_force_protection, mfa, ...), kept and
+    # returned as sent: infrastructure-as-code tools send the whole object back.
+    options_extra = models.JSONField(default=dict, blank=True)
+    is_staff_realm = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_staff_realm"],
+                condition=models.Q(is_staff_realm=True),
+                name="one_staff_realm",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -111,18 +148,28 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
-        from accounts.selectors import connection_default
+        """A staff administrator, in the staff realm (``createsuperuser``).
+
+        The staff realm's policy applies here too, whatever the command was told: Django's
+        ``createsuperuser`` skips validation with ``--noinput`` and offers to bypass it.
+        """
+        from django.contrib.auth.password_validation import validate_password
+
+        from accounts.selectors import staff_connection
+
+        if password:
+            validate_password(password)
 
         extra.setdefault("is_staff", True)
         extra.setdefault("staff_role", StaffRole.ADMINISTRATOR)
         extra.setdefault("is_superuser", True)
-        connection = extra.pop("connection", None) or connection_default()
-        return self.create_user(email, password, connection=connection, **extra)
+        extra.pop("connection", None)
+        return self.create_user(email, password, connection=staff_connection(), **extra)
 
 
 class StaffRole(models.TextChoices):
-    VIEWER = "viewer", "Viewer"
-    ADMINISTRATOR = "administrator", "Administrator"
+    VIEWER = "viewer", _("Viewer")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class User(AbstractBaseUser):
@@ -222,6 +269,8 @@ class UserSession(models.Model):
     """A browser session of a user, so they can be listed and ended."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    # The id the Management API shows; the session key itself is a secret and never leaves.
+    sid = models.CharField(max_length=32, unique=True, default=new_session_id)
     session_key = models.CharField(max_length=40, unique=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
@@ -236,10 +285,15 @@ class UserSession(models.Model):
 
 
 class AppType(models.TextChoices):
-    SPA = "spa", "Single page application"
-    REGULAR_WEB = "regular_web", "Regular web application"
-    NATIVE = "native", "Native"
-    M2M = "non_interactive", "Machine to machine"
+    SPA = "spa", _("Single page application")
+    REGULAR_WEB = "regular_web", _("Regular web application")
+    NATIVE = "native", _("Native")
+    M2M = "non_interactive", _("Machine to machine")
+
+
+class RefreshTokenRotation(models.TextChoices):
+    ROTATING = "rotating", "Rotating"
+    NON_ROTATING = "non-rotating", "Non-rotating"
 
 
 class Application(models.Model):
@@ -255,6 +309,16 @@ class Application(models.Model):
     )
     language = models.CharField(max_length=16, blank=True)
     grant_types = models.JSONField(default=list, blank=True)
+    # Auth0's sign-in settings (OIDC, accounts.oidc): exact URLs, no wildcards.
+    callbacks = models.JSONField(default=list, blank=True)
+    allowed_logout_urls = models.JSONField(default=list, blank=True)
+    web_origins = models.JSONField(default=list, blank=True)
+    refresh_token_rotation = models.CharField(
+        max_length=16, choices=RefreshTokenRotation.choices, default=RefreshTokenRotation.ROTATING
+    )
+    # Seconds (Auth0's defaults: 30 days absolute, 15 days idle).
+    refresh_token_lifetime = models.PositiveIntegerField(default=2592000)
+    refresh_token_idle_lifetime = models.PositiveIntegerField(default=1296000)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -263,6 +327,61 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_public_client(self) -> bool:
+        """SPAs and native apps keep no secret: they authenticate with PKCE only."""
+        return self.app_type in {AppType.SPA, AppType.NATIVE}
+
+
+class AuthorizationCode(models.Model):
+    """A code from /authorize, single use, kept (hashed) so that a reuse is recognised."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.CharField(max_length=500)
+    scope = models.CharField(max_length=500, blank=True)
+    nonce = models.CharField(max_length=255, blank=True)
+    code_challenge = models.CharField(max_length=128, blank=True)
+    code_challenge_method = models.CharField(max_length=8, blank=True)
+    auth_time = models.DateTimeField()
+    # The refresh-token family the exchange started; a reused code revokes it.
+    family = models.CharField(max_length=32, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"code for user {self.user_id}"
+
+
+def new_refresh_token_id() -> str:
+    return "rt_" + _random_alnum(24)
+
+
+class RefreshToken(models.Model):
+    """A refresh token (SHA-256 of 384 random bits); rotation links a family of them."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_refresh_token_id)
+    token_hash = models.CharField(max_length=64, unique=True)
+    family = models.CharField(max_length=32, db_index=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="refresh_tokens")
+    scope = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # The family's absolute end (the first token's creation + the application's lifetime).
+    expires_at = models.DateTimeField()
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="refreshtoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.id}"
 
 
 class ClientGrant(models.Model):
@@ -281,29 +400,89 @@ class ClientGrant(models.Model):
         return f"{self.application_id} on {self.audience}"
 
 
+class LoginBlock(models.Model):
+    """Brute-force protection's block of one (IP, account) pair (Auth0's user-blocks).
+
+    Kept for accounts that exist, so staff and the API can list and remove them; the failure
+    counts themselves live in the cache (accounts.bruteforce).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_blocks")
+    identifier = models.CharField(max_length=254)  # the email_key the login was tried with
+    connection = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField()
+    # SHA-256 of the unblock link's token (256 random bits: a fast hash is enough).
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identifier", "connection", "ip"], name="loginblock_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="loginblock_user_idx")]
+
+    def __str__(self) -> str:
+        return f"block of user {self.user_id} from {self.ip}"
+
+
+class TenantSettings(models.Model):
+    """Auth0's tenant settings that Rekey uses (one row): names and support links in emails."""
+
+    friendly_name = models.CharField(max_length=255, blank=True)
+    support_email = models.CharField(max_length=254, blank=True)
+    support_url = models.URLField(max_length=2000, blank=True)
+    default_language = models.CharField(max_length=16, default="en")
+    enabled_locales = models.JSONField(default=list, blank=True)
+    # Auth0's change_password page settings: {"enabled": bool, "html": str}.
+    change_password = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.friendly_name or "tenant settings"
+
+
 class LogType(models.TextChoices):
     """Auth0's log event type codes (fcpn is Auth0's phone change, not ours)."""
 
-    SUCCESS_LOGIN = "s", "Success Login"
-    FAILED_LOGIN = "f", "Failed Login"
-    SUCCESS_CHANGE_PASSWORD_REQUEST = "scpr", "Success Change Password Request"
-    FAILED_CHANGE_PASSWORD_REQUEST = "fcpr", "Failed Change Password Request"
-    SUCCESS_CHANGE_PASSWORD = "scp", "Success Change Password"
-    FAILED_CHANGE_PASSWORD = "fcp", "Failed Change Password"
-    FAILED_POST_CHANGE_PASSWORD_HOOK = "fcph", "Failed Post Change Password Hook"
-    FAILED_NOTIFICATION = "fn", "Failed Sending Notification"
-    SUCCESS_API_OPERATION = "sapi", "Success API Operation"
-    API_LIMIT = "api_limit", "Rate Limit On API"
-    SUCCESS_TOKEN_EXCHANGE = "seccft", "Success Exchange (Client Credentials)"
-    FAILED_TOKEN_EXCHANGE = "feccft", "Failed Exchange (Client Credentials)"
-    SUCCESS_LOGOUT = "slo", "Success Logout"
-    LIMIT_MU = "limit_mu", "Blocked IP Address"
-    FORCED_SIGN_IN = "ssr", "Sessions Revoked"
+    SUCCESS_LOGIN = "s", _("Success Login")
+    FAILED_LOGIN = "f", _("Failed Login")
+    SUCCESS_CHANGE_PASSWORD_REQUEST = "scpr", _("Success Change Password Request")
+    FAILED_CHANGE_PASSWORD_REQUEST = "fcpr", _("Failed Change Password Request")
+    SUCCESS_CHANGE_PASSWORD = "scp", _("Success Change Password")
+    FAILED_CHANGE_PASSWORD = "fcp", _("Failed Change Password")
+    FAILED_POST_CHANGE_PASSWORD_HOOK = "fcph", _("Failed Post Change Password Hook")
+    FAILED_NOTIFICATION = "fn", _("Failed Sending Notification")
+    SUCCESS_API_OPERATION = "sapi", _("Success API Operation")
+    API_LIMIT = "api_limit", _("Rate Limit On API")
+    SUCCESS_TOKEN_EXCHANGE = "seccft", _("Success Exchange (Client Credentials)")
+    FAILED_TOKEN_EXCHANGE = "feccft", _("Failed Exchange (Client Credentials)")
+    SUCCESS_LOGOUT = "slo", _("Success Logout")
+    LIMIT_MU = "limit_mu", _("Blocked IP Address")
+    LIMIT_WC = "limit_wc", _("Blocked Account")
+    BLOCK_RELEASED = "ublkdu", _("User Login Block Released")
+    FORCED_SIGN_IN = "ssr", _("Sessions Revoked")
+    SUCCESS_CODE_EXCHANGE = "seacft", _("Success Exchange (Authorization Code for Access Token)")
+    FAILED_CODE_EXCHANGE = "feacft", _("Failed Exchange (Authorization Code for Access Token)")
+    SUCCESS_REFRESH_EXCHANGE = "sertft", _("Success Exchange (Refresh Token for Access Token)")
+    FAILED_REFRESH_EXCHANGE = "fertft", _("Failed Exchange (Refresh Token for Access Token)")
+    REFRESH_TOKEN_REUSED = "ferrt", _("Failed Exchange (Rotating Refresh Token reused)")
+    SUCCESS_PASSWORD_EXCHANGE = "sepft", _("Success Exchange (Password for Access Token)")
+    FAILED_PASSWORD_EXCHANGE = "fepft", _("Failed Exchange (Password for Access Token)")
+    REFRESH_TOKENS_REVOKED = "srrt", _("Success Revocation of Refresh Tokens")
+    MFA_ENROLLED = "gd_enrollment_complete", _("Guardian - MFA enrollment complete")
+    MFA_UNENROLLED = "gd_unenroll", _("Guardian - MFA unenrolled")
+    MFA_SUCCEEDED = "gd_auth_succeed", _("Guardian - Second factor authentication succeeded")
+    MFA_FAILED = "gd_auth_failed", _("Guardian - Second factor authentication failed")
+    MFA_RECOVERY_SUCCEEDED = "gd_recovery_succeed", _("Guardian - Recovery succeeded")
+
+    SUCCESS_USER_DELETION = "sdu", _("Success User Deletion")
 
 
 class LogEvent(models.Model):
     log_id = models.CharField(max_length=40, unique=True, default=new_log_id)
-    type = models.CharField(max_length=16, choices=LogType.choices)
+    type = models.CharField(max_length=32, choices=LogType.choices)
     date = models.DateTimeField(default=timezone.now)
     description = models.CharField(max_length=500, blank=True)
     user = models.ForeignKey(

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bench_env, load, manage, print_table, server, temp_var_dir
 
 USERS = int(os.environ.get("BENCH_USERS", 1_000_000))
+EVENTS = int(os.environ.get("BENCH_EVENTS", 10_000_000))
 TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 BATCH = 250_000
 BENCH_DB = "rekey_bench"
@@ -115,19 +116,47 @@ def fill(url: str, connection_name: str) -> float:
         return time.perf_counter() - start
 
 
+def fill_events(url: str) -> float:
+    """Up to EVENTS log events over the last year, in the proportions a busy tenant sees."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        have = conn.execute("SELECT count(*) FROM accounts_logevent").fetchone()[0]
+        if have >= EVENTS:
+            return 0.0
+        start = time.perf_counter()
+        for low in range(have, EVENTS, BATCH * 4):
+            high = min(EVENTS, low + BATCH * 4) - 1
+            conn.execute(
+                """
+                INSERT INTO accounts_logevent (
+                    log_id, type, date, description, user_id_text, user_name, client_id,
+                    client_name, connection, connection_id, user_agent, details
+                )
+                SELECT
+                    'b' || lpad(to_hex(i), 30, '0'),
+                    (ARRAY['s','s','s','s','s','s','f','f','scpr','scp','fcp','limit_mu',
+                           'sapi','slo','api_limit','fcpr'])[1 + i %% 16],
+                    now() - make_interval(secs => (i::bigint * 31536000 / %(total)s)::int),
+                    '', '', '', '', '', '', '', '', '{}'
+                FROM generate_series(%(low)s::int, %(high)s::int) AS i
+                """,
+                {"low": low, "high": high, "total": EVENTS},
+            )
+            print(f"  inserted log events up to {high + 1:,}", file=sys.stderr)
+        conn.execute("ANALYZE accounts_logevent")
+        return time.perf_counter() - start
+
+
 def staff_cookie(base_url: str, email: str, password: str) -> str:
-    """Log in through /u/login like a person would, and return the session's Cookie header."""
+    """Log in at the staff login like a person would, and return the session's Cookie header."""
     session = requests.Session()
-    page = session.get(f"{base_url}/u/login?next=/dashboard/", timeout=30)
+    page = session.get(f"{base_url}/dashboard/login?next=/dashboard/users/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
-    connection = re.search(r'name="connection" value="([^"]*)"', page.text)[1]
     response = session.post(
-        f"{base_url}/u/login?next=/dashboard/",
+        f"{base_url}/dashboard/login?next=/dashboard/users/",
         data={
             "csrfmiddlewaretoken": token,
             "email": email,
             "password": password,
-            "connection": connection,
             "next": "/dashboard/users/",
         },
         allow_redirects=False,
@@ -156,6 +185,7 @@ def main() -> dict[str, object]:
         manage(env, "migrate", "-v0")
         demo = json.loads(manage(env, "seed_demo", "--json", "--users", "0"))
         filled = fill(url, demo["connection"])
+        filled += fill_events(url)
         with psycopg.connect(url) as conn:
             total_users = conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0]
             middle = conn.execute(
@@ -168,7 +198,8 @@ def main() -> dict[str, object]:
         ids = [f"auth0|b{i:023x}" for i in rng.sample(range(USERS), 500)]
 
         with server(env, threads=4) as base_url:
-            headers = {"Cookie": staff_cookie(base_url, **demo["staff"])}
+            staff = demo["staff"]
+            headers = {"Cookie": staff_cookie(base_url, staff["email"], staff["password"])}
 
             def get(params_for):
                 def make(n: int):
@@ -189,10 +220,17 @@ def main() -> dict[str, object]:
                     get(lambda n: {"q": f"{FIRST[n % len(FIRST)]}.{LAST[n % len(LAST)]}{n}@"}),
                 ),
                 ("name search", get(lambda n: {"q": f"{rng.choice(FIRST)} {rng.choice(LAST)}"})),
+                # Substrings (pg_trgm): a family name inside emails and names, and a domain.
+                ("family name substring search", get(lambda n: {"q": rng.choice(LAST)})),
+                ("domain substring search", get(lambda n: {"q": f"example{n % 50}.com"})),
+                ("list sorted by email", get(lambda n: {"sort": "email"})),
                 # The worst case: two letters match tens of thousands of emails and names.
                 ("two-letter search", get(lambda n: {"q": rng.choice(FIRST)[:2]})),
                 ("user_id lookup", get(lambda n: {"q": ids[n % len(ids)]})),
                 ("blocked filter", get(lambda n: {"blocked": "yes"})),
+            ]
+            home = [
+                ("activity home (10M log events)", lambda n: ("GET", "/dashboard/", None, headers))
             ]
             # Each search must find users: an empty page would be trivially fast.
             found = {}
@@ -204,15 +242,21 @@ def main() -> dict[str, object]:
             assert all(found.values()), found
             # Warm the connection pool and the caches once, then measure.
             load("warm-up", base_url, get(lambda n: {}), total=20, concurrency=2)
+            # The home's first view stores the closed hours of its window; then it reads them.
+            started = time.perf_counter()
+            requests.get(base_url + "/dashboard/", headers=headers, timeout=300)
+            first_home = time.perf_counter() - started
+            print(f"activity home, first view (fills 30 days of hours): {first_home:.2f} s")
             rows = [
                 load(name, base_url, make, total=TOTAL, concurrency=2, max_seconds=120).row()
-                for name, make in scenarios
+                for name, make in scenarios + home
             ]
     print(f"users in the table: {total_users:,} (filled now in {filled:.0f} s)")
     print_table(rows)
     return {
         "users": total_users,
         "fill_seconds": round(filled, 1),
+        "activity_home_first_view_seconds": round(first_home, 2),
         "rows_on_a_sample_page": found,
         "results": rows,
     }

@@ -16,7 +16,7 @@ import platform
 import time
 from pathlib import Path
 
-from bench import patch_password, reset_request
+from bench import password_realm, patch_password, reset_request
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,6 +31,8 @@ def main() -> None:
     results["reset_request"] = reset_request.main()
     print("\n== PATCH /api/v2/users/{id} with a password vs make_password alone")
     results["patch_password"] = patch_password.main()
+    print("\n== password-realm login (POST /oauth/token) vs check_password alone")
+    results["password_realm"] = password_realm.main()
     if os.environ.get("REKEY_BENCH_POSTGRES") == "1":
         from bench import dashboard_users
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from django.contrib.auth import views as auth_views
@@ -27,6 +28,13 @@ def done(request: HttpRequest) -> HttpResponse:
     return HttpResponse("done")
 
 
+@csrf_exempt
+def noop_json(request: HttpRequest) -> HttpResponse:
+    """The floor of the stack: parse a JSON POST and answer, with no database work at all."""
+    json.loads(request.body or b"{}")
+    return HttpResponse("We've just sent you an email to reset your password.")
+
+
 urlpatterns = [
     *rekey_urlpatterns,
     # CSRF-exempt like the Authentication API endpoint, so both sides do the same HTTP work.
@@ -39,6 +47,7 @@ urlpatterns = [
         ),
     ),
     path("baseline/done/", done),
+    path("baseline/noop/", noop_json),
     # The email's link points here, as in a project that mounts django.contrib.auth.urls.
     path(
         "baseline/reset/<uidb64>/<token>/",

@@ -13,11 +13,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts.models import Application, AppType, ClientGrant, Connection, StaffRole, Strategy, User
+from accounts.oidc.server import PASSWORD_REALM
 from accounts.scopes import MANAGEMENT_API_SCOPES, management_audience
+from accounts.selectors import staff_connection
 from accounts.services import client_secret_hash
 
 DEMO_USERS = 300
 SPA_ORIGIN = "http://localhost:3000"
+WEB_ORIGIN = "http://localhost:4000"
 
 
 def _derived(label: str) -> str:
@@ -44,16 +47,22 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
+        changed = "(changed since the demo was seeded: use the one you set)"
+
+        def shown(part: dict[str, Any], key: str) -> str:
+            return str(part[key]) if part.get("current", True) else changed
+
         self.stdout.write(
             "\n".join(
                 [
                     "Demo tenant ready.",
                     f"  Dashboard staff login: {result['staff']['email']} / "
-                    f"{result['staff']['password']}",
+                    f"{shown(result['staff'], 'password')}  (at /dashboard/login)",
                     f"  Demo end user:         {result['user']['email']} / "
-                    f"{result['user']['password']}",
+                    f"{shown(result['user'], 'password')}",
                     f"  Machine-to-machine app: client_id={result['m2m']['client_id']}",
-                    f"                          client_secret={result['m2m']['client_secret']}",
+                    "                          client_secret="
+                    + shown(result["m2m"], "client_secret"),
                     f"                          audience={result['m2m']['audience']}",
                 ]
             )
@@ -71,15 +80,38 @@ class Command(BaseCommand):
             name="Demo SPA",
             defaults={"app_type": AppType.SPA, "allowed_origins": [SPA_ORIGIN]},
         )
+        # Signs users in with code + PKCE (accounts.oidc), refresh tokens rotating.
+        spa.callbacks = [SPA_ORIGIN + "/callback"]
+        spa.allowed_logout_urls = [SPA_ORIGIN]
+        spa.web_origins = [SPA_ORIGIN]
+        spa.grant_types = ["authorization_code", "refresh_token"]
+        spa.save()
         spa.enabled_connections.add(db_conn, social)
 
-        m2m, _ = Application.objects.get_or_create(
+        # A server-side app that checks passwords with Auth0's password-realm grant.
+        web, web_created = Application.objects.get_or_create(
+            name="Demo Web App", defaults={"app_type": AppType.REGULAR_WEB}
+        )
+        web_secret = _derived("web-client-secret") + _derived("web-client-secret-2")
+        if web_created or not web.client_secret_hash:
+            web.client_secret_hash = client_secret_hash(web_secret)
+        web.callbacks = [WEB_ORIGIN + "/callback"]
+        web.allowed_logout_urls = [WEB_ORIGIN]
+        web.grant_types = ["authorization_code", "refresh_token", PASSWORD_REALM]
+        web.save()
+        web.enabled_connections.add(db_conn)
+        # As the M2M client's below: a secret rotated since stays rotated, and is said to be.
+        web_secret_current = web.client_secret_hash == client_secret_hash(web_secret)
+
+        m2m, created = Application.objects.get_or_create(
             name="Demo Management Client", defaults={"app_type": AppType.M2M}
         )
         m2m_secret = _derived("m2m-client-secret") + _derived("m2m-client-secret-2")
-        if m2m.client_secret_hash != client_secret_hash(m2m_secret):
+        if created or not m2m.client_secret_hash:
             m2m.client_secret_hash = client_secret_hash(m2m_secret)
             m2m.save(update_fields=["client_secret_hash"])
+        # A secret rotated since (in the dashboard) stays rotated: say so, never restore it.
+        m2m_secret_current = m2m.client_secret_hash == client_secret_hash(m2m_secret)
         m2m.enabled_connections.add(db_conn)
         ClientGrant.objects.update_or_create(
             application=m2m,
@@ -88,8 +120,9 @@ class Command(BaseCommand):
         )
 
         staff_password = demo_password("staff")
+        staff_realm = staff_connection()
         self._user(
-            db_conn,
+            staff_realm,
             "admin@example.com",
             staff_password,
             name="Demo Admin",
@@ -97,7 +130,7 @@ class Command(BaseCommand):
             staff_role=StaffRole.ADMINISTRATOR,
         )
         self._user(
-            db_conn,
+            staff_realm,
             "viewer@example.com",
             demo_password("viewer"),
             name="Demo Viewer",
@@ -109,16 +142,38 @@ class Command(BaseCommand):
         self._user(social, "social.user@example.com", None, name="Social User")
         self._bulk_users(db_conn, bulk_users)
 
+        def still(connection: Connection, email: str, password: str) -> bool:
+            user = User.objects.filter(connection=connection, email=email).first()
+            return bool(user and user.check_password(password))
+
         return {
             "connection": db_conn.name,
-            "staff": {"email": "admin@example.com", "password": staff_password},
+            "staff": {
+                "email": "admin@example.com",
+                "password": staff_password,
+                "current": still(staff_realm, "admin@example.com", staff_password),
+            },
             "viewer": {"email": "viewer@example.com", "password": demo_password("viewer")},
-            "user": {"email": "user@example.com", "password": user_password},
-            "spa": {"client_id": spa.client_id, "origin": SPA_ORIGIN},
+            "user": {
+                "email": "user@example.com",
+                "password": user_password,
+                "current": still(db_conn, "user@example.com", user_password),
+            },
+            "spa": {
+                "client_id": spa.client_id,
+                "origin": SPA_ORIGIN,
+                "callback": SPA_ORIGIN + "/callback",
+            },
+            "web": {
+                "client_id": web.client_id,
+                "client_secret": web_secret,
+                "current": web_secret_current,
+            },
             "m2m": {
                 "client_id": m2m.client_id,
                 "client_secret": m2m_secret,
                 "audience": management_audience(),
+                "current": m2m_secret_current,
             },
         }
 
