@@ -156,6 +156,11 @@ def abandoned_jobs_requeue() -> int:
     return count
 
 
+def queue_length(name: str) -> int:
+    """How many jobs wait in an RQ queue (one LLEN)."""
+    return int(_queue(name).count)
+
+
 class Scheduler:
     """RQ's scheduler (due retries and delayed deliveries), run by the sweep process.
 

@@ -66,7 +66,7 @@ def tasks_stalled_requeue() -> dict[str, int]:
                     exception_class_path="emails.queue.LeaseExpired",
                     traceback="",
                 )
-                _log_task_failed(result.task_path, str(result.pk), "LeaseExpired")
+                task_failed_log(result.task_path, str(result.pk), "LeaseExpired")
                 counts["failed"] += 1
                 continue
             DBTaskResult.objects.filter(pk=result.pk).update(status="READY", run_after=now)
@@ -79,7 +79,7 @@ def tasks_stalled_requeue() -> dict[str, int]:
     return counts
 
 
-def _log_task_failed(task_path: str, task_id: str, error: str) -> None:
+def task_failed_log(task_path: str, task_id: str, error: str) -> None:
     log_event(
         type=LogType.FAILED_NOTIFICATION,
         description=f"Task failed for good ({task_path.rsplit('.', 1)[-1]}): {error}",
@@ -156,7 +156,7 @@ def _worker_class() -> type:
                         type(exc).__name__,
                     )
                     db_task_result.set_failed(exc)
-                    _log_task_failed(
+                    task_failed_log(
                         db_task_result.task_path, str(db_task_result.pk), type(exc).__name__
                     )
                     return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -80,3 +82,41 @@ class PasswordChangeTicket(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == TicketStatus.VALID
+
+
+class ResetRequest(models.Model):
+    """A forgot-password request accepted while tasks run on a broker (RQ), until it is checked.
+
+    A broker's copy of a job can be lost with its worker: RQ takes a job off two queues with
+    BLPOP, so a worker killed before it records the job leaves no trace of it. This row is the
+    request's durable copy: the worker deletes it in the transaction that does the request's
+    work (so a run again finds nothing to do), and the sweep wakes a row left past its lease.
+    With the database as the queue the task row itself is that copy, and none is written.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.CharField(max_length=254)
+    connection_id = models.CharField(max_length=20)
+    client_id = models.CharField(max_length=32, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    agent = models.CharField(max_length=512, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    woken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Runs started by a worker; a request that keeps losing its worker is failed for good.
+    runs = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"reset request {self.pk}"
+
+    def payload(self) -> dict[str, str | None]:
+        """The task's keyword arguments."""
+        return {
+            "request_id": str(self.pk),
+            "email": self.email,
+            "connection_id": self.connection_id,
+            "client_id": self.client_id,
+            "ip": self.ip,
+            "agent": self.agent,
+            "language": self.language,
+        }

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -20,10 +18,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import ratelimit
-from accounts.events import client_ip, log_event, log_event_counted, user_agent
-from accounts.models import Application, Connection, LogType, User, email_key
-from accounts.selectors import tenant_users, user_by_email
+from accounts.events import log_event
+from accounts.models import Application, LogType, User
+from accounts.selectors import tenant_users
 from accounts.services import Door, password_check, password_set_checked
 from emails.models import (
     DEFAULT_URL_LIFETIME,
@@ -259,7 +256,7 @@ def ticket_redeem(
             template_email_enqueue(
                 name=TemplateName.PASSWORD_CHANGED,
                 user=user,
-                language=user.locale or _request_language(request),
+                language=user.locale or request_language(request),
                 application=ticket.application,
             )
     except TicketInvalid as error:
@@ -268,7 +265,7 @@ def ticket_redeem(
     return ticket
 
 
-def _request_language(request: HttpRequest | None) -> str:
+def request_language(request: HttpRequest | None) -> str:
     return getattr(request, "LANGUAGE_CODE", "") if request is not None else ""
 
 
@@ -296,136 +293,6 @@ def reset_email_enqueue(
         display_context={"url": ticket_url(LINK_PLACEHOLDER)},
         template=template,
     )
-
-
-@dataclass(frozen=True)
-class ResetRequestOutcome:
-    """What became of a forgot-password request (never shown to the requester)."""
-
-    sent: bool
-    reason: str
-
-
-def reset_request_accept(
-    *,
-    email: str,
-    connection: Connection,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    language: str = "",
-) -> None:
-    """The anonymous doors' forgot-password request (page, API): one enqueue, nothing more.
-
-    The request neither looks the email up nor writes a log row: every email, a user's or
-    nobody's, costs exactly one INSERT, so neither the answer, the work nor the time can tell
-    whether an account exists. The worker runs ``reset_request_check`` with the caller's
-    address and user agent (lookup, silent per-email limit, log, ticket, email).
-    """
-    from tickets.tasks import reset_request_check_task
-
-    reset_request_check_task.enqueue(
-        email=email[:254],
-        connection_id=connection.pk,
-        client_id=application.client_id if application else "",
-        ip=client_ip(request),
-        agent=user_agent(request),
-        language=(
-            language or _request_language(request) or (application.language if application else "")
-        ),
-    )
-
-
-LIMITED_REASON = "Too many password reset requests for this email"
-
-
-def reset_request_check(
-    *,
-    email: str,
-    connection: Connection,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    ip: str | None = None,
-    agent: str | None = None,
-    door: TicketDoor | str = TicketDoor.SELF_SERVICE,
-    actor: User | None = None,
-    reason: str = "",
-    language: str = "",
-    fulfil_now: bool = False,
-    request_key: str = "",
-    requested_at: datetime | None = None,
-) -> ResetRequestOutcome:
-    """The forgot-password request: the same work whether or not the email is a user's.
-
-    Every path makes one user lookup, writes one log row (``scpr`` or ``fcpr``) and then either
-    enqueues one task (staff doors, which show the outcome) or, in the worker
-    (``fulfil_now``), issues the ticket and writes the email to the outbox. No password is
-    hashed and nothing is sent here. Mail goes only to the address stored for the user, never
-    to the one typed. ``ip``/``agent`` stand in for ``request`` in the worker.
-    """
-    from tickets.tasks import reset_email_send_task
-
-    ip = ip if ip is not None else client_ip(request)
-    key = email_key(email)
-    user = user_by_email(connection=connection, email=email)
-    # Silent limits, still the same answer: per IP + email (Auth0: burst 10, then 1 a minute),
-    # then per email whatever the address (so many addresses cannot flood one inbox).
-    limited = (
-        not ratelimit.hit("change_password_email", ip=ip, key=key).allowed
-        or not ratelimit.hit("change_password_email_any", key=key).allowed
-    )
-    if user is None:
-        refusal = "User does not exist"
-    elif not connection.is_database:
-        refusal = "Passwords of this connection are not kept here"
-    elif user.blocked:
-        refusal = "User is blocked"
-    elif limited:
-        refusal = LIMITED_REASON
-    else:
-        refusal = ""
-    language = (
-        language or _request_language(request) or (application.language if application else "")
-    )
-    sent = not refusal
-    job: dict[str, Any] = {
-        "user_id": user.pk if sent and user else None,
-        "client_id": application.client_id if application else "",
-        "actor_id": actor.pk if actor else None,
-        "door": str(door),
-        "language": language,
-    }
-    # A flood over the per-email limits writes one row a window per email; the rest are counted
-    # into the next row (the request's answer is unchanged: this runs in the worker).
-    write_log: Any = (
-        partial(log_event_counted, scope=f"fcpr_limited:{key}")
-        if refusal == LIMITED_REASON
-        else log_event
-    )
-    with transaction.atomic():
-        write_log(
-            type=(
-                LogType.SUCCESS_CHANGE_PASSWORD_REQUEST
-                if sent
-                else LogType.FAILED_CHANGE_PASSWORD_REQUEST
-            ),
-            description=refusal or "Change password request",
-            user=user,
-            user_name=email[:254],
-            actor=actor,
-            application=application,
-            connection_name=connection.name,
-            connection_id=connection.pk,
-            request=request,
-            ip=ip,
-            agent=agent,
-            details={"door": str(door)},
-            reason=reason,
-        )
-        if fulfil_now:
-            reset_email_send(**job, user=user, request_key=request_key, requested_at=requested_at)
-        else:
-            reset_email_send_task.enqueue(**job)
-    return ResetRequestOutcome(sent=sent, reason=refusal)
 
 
 def reset_email_send(
@@ -474,13 +341,6 @@ def reset_email_send(
             EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)
     sent = delivery is not None and delivery.status != DeliveryStatus.FAILED
     return {"sent": sent, "ticket_id": ticket.pk}
-
-
-def task_enqueued_at(value: datetime | None) -> datetime | None:
-    """A task's enqueue time as an aware datetime (RQ gives naive UTC)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def request_key_done(*, request_key: str) -> bool:

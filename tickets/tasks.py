@@ -27,7 +27,8 @@ def reset_email_send_task(
     language: str = "",
 ) -> dict[str, Any]:
     """Fulfil a forgot-password request (a no-op when it named nobody who may reset)."""
-    from tickets.services import reset_email_send, task_enqueued_at
+    from tickets.requests import task_enqueued_at
+    from tickets.services import reset_email_send
 
     try:
         return reset_email_send(
@@ -54,30 +55,23 @@ def reset_request_check_task(
     ip: str | None = None,
     agent: str = "",
     language: str = "",
+    request_id: str = "",
 ) -> dict[str, Any]:
-    """The worker's half of a self-service forgot-password request (page or API)."""
-    from accounts.models import Application, Connection
-    from tickets.services import request_key_done, reset_request_check, task_enqueued_at
+    """The worker's half of a self-service forgot-password request (page or API).
 
-    key = str(context.task_result.id)
-    if request_key_done(request_key=key):
-        return {"sent": True, "repeat": True}
-    connection = Connection.objects.filter(pk=connection_id).first()
-    if connection is None:  # deleted between the request and now: nothing to do
-        return {"sent": False}
-    application = Application.objects.filter(pk=client_id).first() if client_id else None
-    try:
-        outcome = reset_request_check(
-            email=email,
-            connection=connection,
-            application=application,
-            ip=ip,
-            agent=agent,
-            language=language,
-            fulfil_now=True,
-            request_key=key,
-            requested_at=task_enqueued_at(context.task_result.enqueued_at),
-        )
-    except IntegrityError:
-        return {"sent": True, "repeat": True}
-    return {"sent": outcome.sent}
+    ``request_id``: the request's durable row when tasks run on a broker; it keys the request,
+    since a job woken again by the sweep has an id of its own.
+    """
+    from tickets.requests import reset_request_run, task_enqueued_at
+
+    return reset_request_run(
+        request_key=request_id or str(context.task_result.id),
+        request_id=request_id,
+        email=email,
+        connection_id=connection_id,
+        client_id=client_id,
+        ip=ip,
+        agent=agent,
+        language=language,
+        requested_at=task_enqueued_at(context.task_result.enqueued_at),
+    )

@@ -27,10 +27,10 @@ from accounts.services.authenticators import has_authenticator, second_factor_ve
 from emails.sealing import SealBroken, seal, unseal
 from tickets.forms import ResetRequestForm, SetPasswordForm
 from tickets.models import PasswordChangeTicket
+from tickets.requests import reset_request_accept
 from tickets.services import (
     TicketInvalid,
     TicketProblem,
-    reset_request_accept,
     ticket_check,
     ticket_failure_log,
     ticket_redeem,

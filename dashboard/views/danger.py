@@ -38,7 +38,8 @@ from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
 from dashboard.permissions import StaffView, administrator_required, reauth_needed
 from dashboard.views.users import danger_context, user_get
 from tickets.models import TicketDoor
-from tickets.services import reset_request_check, ticket_issue, ticket_url
+from tickets.requests import reset_request_check
+from tickets.services import ticket_issue, ticket_url
 
 
 @method_decorator(

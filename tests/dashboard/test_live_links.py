@@ -17,7 +17,8 @@ from emails.models import EmailDelivery, EmailTemplate, InboxMessage
 from emails.rendering import liquid_render
 from tests.emails.worker import run_worker
 from tests.factories import StaffFactory
-from tickets.services import reset_request_check, ticket_check, ticket_url
+from tickets.requests import reset_request_check
+from tickets.services import ticket_check, ticket_url
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from email import message_from_bytes, policy
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -24,7 +25,12 @@ from emails.queue import tasks_stalled_requeue
 from emails.services import deliveries_retry, email_enqueue, outbox_sweep
 from tests.factories import ConnectionFactory, UserFactory
 from tickets.models import PasswordChangeTicket
-from tickets.services import reset_request_accept
+from tickets.requests import (
+    LIMITED_REASON,
+    ResetRequestOutcome,
+    reset_request_accept,
+    reset_request_check,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +289,44 @@ def test_a_request_run_again_after_its_commit_sends_no_second_email(known_user, 
     assert InboxMessage.objects.count() == 1
     assert PasswordChangeTicket.objects.count() == 1
     assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD_REQUEST).count() == 1
+
+
+class WorkerDied(Exception):
+    """Stands for the SIGKILL: what it leaves is the transaction rolled back, nothing else."""
+
+
+def test_a_request_whose_worker_died_after_counting_it_is_not_refused_by_its_own_count(
+    known_user, worker
+):
+    # The per-email limit allows one request in 12 minutes. The first run counted this one,
+    # then died before its commit: the run again must not be refused by that count.
+    with pytest.raises(WorkerDied), transaction.atomic():
+        reset_request_check(
+            email="known@example.com",
+            connection=known_user.connection,
+            fulfil_now=True,
+            request_key="task-1",
+        )
+        raise WorkerDied
+    assert PasswordChangeTicket.objects.count() == 0
+
+    again = reset_request_check(
+        email="known@example.com",
+        connection=known_user.connection,
+        fulfil_now=True,
+        request_key="task-1",
+    )
+    worker()
+    assert again == ResetRequestOutcome(sent=True, reason="")
+    assert InboxMessage.objects.get().to == "known@example.com"
+    # Another request for the same email is still refused: the limit itself is unchanged.
+    other = reset_request_check(
+        email="known@example.com",
+        connection=known_user.connection,
+        fulfil_now=True,
+        request_key="task-2",
+    )
+    assert other == ResetRequestOutcome(sent=False, reason=LIMITED_REASON)
 
 
 def test_a_task_that_keeps_killing_its_worker_fails_with_fn(known_user, settings):

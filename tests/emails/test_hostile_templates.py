@@ -8,7 +8,8 @@ from accounts.models import LogEvent, LogType
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
 from tests.emails.limits import HUGE_LOOP, MANY_LOOPS, NESTED_LOOPS, QUADRATIC_JOIN, budget
 from tickets.models import PasswordChangeTicket
-from tickets.services import reset_request_accept, ticket_issue, ticket_redeem
+from tickets.requests import reset_request_accept
+from tickets.services import ticket_issue, ticket_redeem
 
 pytestmark = pytest.mark.django_db
 

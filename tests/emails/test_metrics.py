@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from emails.models import DeliveryStatus, EmailDelivery
 from emails.services import email_enqueue
 from tests.factories import ConnectionFactory, UserFactory
-from tickets.services import reset_request_accept
+from tickets.requests import reset_request_accept
 
 pytestmark = pytest.mark.django_db
 

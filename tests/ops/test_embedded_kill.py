@@ -81,7 +81,7 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
         "-v0",
         "-c",
         "from tests.factories import ConnectionFactory, UserFactory\n"
-        "from tickets.services import reset_request_accept\n"
+        "from tickets.requests import reset_request_accept\n"
         "c = ConnectionFactory()\n"
         f"for e in {emails!r}:\n"
         "    UserFactory(connection=c, email=e)\n"

@@ -22,7 +22,7 @@ from accounts.selectors import (
     connection_by_name,
     connection_for_application,
 )
-from tickets.services import reset_request_accept
+from tickets.requests import reset_request_accept
 
 SUCCESS_MESSAGE = "We've just sent you an email to reset your password."
 FIELDS = ("email", "connection", "client_id", "organization")

@@ -14,14 +14,20 @@ from django.db import close_old_connections
 from emails.queue import tasks_in_database, tasks_purge, tasks_stalled_requeue
 from emails.resilience import infrastructure_down
 from emails.services import outbox_sweep
+from tickets.requests import reset_requests_sweep
 from tickets.services import tickets_purge
 
 logger = logging.getLogger(__name__)
 
 
 def sweep_once(*, purge: bool) -> dict[str, Any]:
-    """One pass: stalled tasks, stalled or lost deliveries, and (when ``purge``) old data."""
-    result: dict[str, Any] = {"tasks": tasks_stalled_requeue(), "outbox": outbox_sweep()}
+    """One pass: stalled tasks, lost requests, stalled or lost deliveries, and (when ``purge``)
+    old data."""
+    result: dict[str, Any] = {
+        "tasks": tasks_stalled_requeue(),
+        "requests": reset_requests_sweep(),
+        "outbox": outbox_sweep(),
+    }
     if purge:
         result["purged_tasks"] = tasks_purge()
         result["purged_tickets"] = tickets_purge()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.selectors import connection_by_name
 from tickets.models import TicketDoor
-from tickets.services import reset_request_check
+from tickets.requests import reset_request_check
 
 
 class Command(BaseCommand):
