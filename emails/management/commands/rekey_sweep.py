@@ -16,17 +16,19 @@ from emails.resilience import infrastructure_down
 from emails.services import outbox_sweep
 from tickets.requests import reset_requests_sweep
 from tickets.services import tickets_purge
+from webhooks.services import deliveries_sweep
 
 logger = logging.getLogger(__name__)
 
 
 def sweep_once(*, purge: bool) -> dict[str, Any]:
-    """One pass: stalled tasks, lost requests, stalled or lost deliveries, and (when ``purge``)
-    old data."""
+    """One pass: stalled tasks, lost requests, stalled or lost email and webhook deliveries,
+    and (when ``purge``) old data."""
     result: dict[str, Any] = {
         "tasks": tasks_stalled_requeue(),
         "requests": reset_requests_sweep(),
         "outbox": outbox_sweep(),
+        "webhooks": deliveries_sweep(),
     }
     if purge:
         result["purged_tasks"] = tasks_purge()

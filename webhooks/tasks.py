@@ -1,0 +1,15 @@
+"""django.tasks tasks of the webhooks app, run by ``bin/worker`` (either task engine)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from emails.tasks import REQUEST_QUEUE
+
+
+@task(queue_name=REQUEST_QUEUE)
+def webhook_deliver(delivery_id: int) -> str:
+    """Deliver one webhook row; a failure schedules the next attempt."""
+    from webhooks.services import delivery_attempt
+
+    return delivery_attempt(delivery_id=delivery_id)
