@@ -79,6 +79,7 @@ def endpoint_create(
     url: str,
     events: list[str] | tuple[str, ...] = (),
     description: str = "",
+    enabled: bool = True,
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[WebhookEndpoint, str]:
@@ -90,6 +91,7 @@ def endpoint_create(
             url=url,
             events=_events_clean(events),
             description=description[:200],
+            enabled=enabled,
             secret_sealed=_sealed(secret),
         )
         _staff_log("Create a webhook endpoint", endpoint, actor, request)
