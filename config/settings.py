@@ -334,6 +334,12 @@ REKEY_WEBHOOK_BACKOFF = [
 REKEY_WEBHOOK_TIMEOUT = float(os.environ.get("REKEY_WEBHOOK_TIMEOUT", 10))
 REKEY_WEBHOOK_SECRET_OVERLAP_HOURS = int(os.environ.get("REKEY_WEBHOOK_SECRET_OVERLAP_HOURS", 24))
 REKEY_WEBHOOK_ALLOW_PRIVATE = env_bool("REKEY_WEBHOOK_ALLOW_PRIVATE", False)
+# Log streams (Auth0's type http): events per batch, how long a batch waits for transactions
+# still committing log rows (so none is passed over), and consecutive failures before a stream
+# is suspended. Retries follow REKEY_WEBHOOK_BACKOFF; URLs follow the same SSRF rule.
+REKEY_LOG_STREAM_BATCH = int(os.environ.get("REKEY_LOG_STREAM_BATCH", 100))
+REKEY_LOG_STREAM_LAG_SECONDS = float(os.environ.get("REKEY_LOG_STREAM_LAG_SECONDS", 5))
+REKEY_LOG_STREAM_SUSPEND_AFTER = int(os.environ.get("REKEY_LOG_STREAM_SUSPEND_AFTER", 10))
 
 # The task engine: "db" (django-tasks-db: the queue is a table; the embedded default) or "rq"
 # (RQ on Redis, through django-tasks-rq: production; needs REDIS_URL, persisted with

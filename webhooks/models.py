@@ -90,3 +90,80 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class LogStreamStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class LogStreamFormat(models.TextChoices):
+    """Auth0's ``httpContentFormat``: one array, JSON lines, or one event per request."""
+
+    JSONARRAY = "JSONARRAY", "JSON array"
+    JSONLINES = "JSONLINES", "JSON lines"
+    JSONOBJECT = "JSONOBJECT", "JSON object"
+
+
+def new_stream_id() -> str:
+    return f"lst_{secrets.randbelow(10**16):016d}"
+
+
+class LogStream(models.Model):
+    """An Auth0 log stream of type http: the tenant's log events, in order, to one endpoint.
+
+    The log table is the queue: ``cursor`` is the last event handed over, so a stream resumes
+    where it stopped, and a batch whose worker died before the cursor moved is sent again (at
+    least once, never out of order). A flush is claimed by a conditional UPDATE with a lease.
+    """
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_stream_id)
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, default="http")
+    status = models.CharField(
+        max_length=16, choices=LogStreamStatus.choices, default=LogStreamStatus.ACTIVE
+    )
+    endpoint = models.URLField(max_length=2000)
+    # The Authorization header sent with each batch: kept sealed, never shown again.
+    authorization_sealed = models.TextField(blank=True, editable=False)
+    content_type = models.CharField(max_length=100, default="application/json")
+    content_format = models.CharField(
+        max_length=16, choices=LogStreamFormat.choices, default=LogStreamFormat.JSONARRAY
+    )
+    # Auth0's [{"type": "category", "name": "auth.login.fail"}, ...]; empty: every event.
+    filters = models.JSONField(default=list, blank=True)
+    cursor = models.BigIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LogStreamAttempt(models.Model):
+    """One POST of a stream: which events, and what the endpoint answered."""
+
+    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="attempts")
+    first_log_id = models.BigIntegerField()
+    last_log_id = models.BigIntegerField()
+    events = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    test = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["stream", "-created_at"], name="stream_attempt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stream_id}: {self.events} events ({'ok' if self.ok else self.error})"

@@ -17,18 +17,20 @@ from emails.services import outbox_sweep
 from tickets.requests import reset_requests_sweep
 from tickets.services import tickets_purge
 from webhooks.services import deliveries_sweep
+from webhooks.streams import log_streams_wake
 
 logger = logging.getLogger(__name__)
 
 
 def sweep_once(*, purge: bool) -> dict[str, Any]:
     """One pass: stalled tasks, lost requests, stalled or lost email and webhook deliveries,
-    and (when ``purge``) old data."""
+    log streams with events waiting, and (when ``purge``) old data."""
     result: dict[str, Any] = {
         "tasks": tasks_stalled_requeue(),
         "requests": reset_requests_sweep(),
         "outbox": outbox_sweep(),
         "webhooks": deliveries_sweep(),
+        "log_streams": log_streams_wake(),
     }
     if purge:
         result["purged_tasks"] = tasks_purge()
