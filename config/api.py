@@ -1,9 +1,9 @@
 """The APIs, composed one floor above the apps (HackSoft's ``api/urls.py``).
 
 Each app owns its operations (``accounts.api``, ``tickets.api``, ``emails.api``,
-``webhooks.api``); this module
-puts them under one namespace, adds the OpenAPI document and its browsable docs, and ends with
-the catch-all that answers anything else under ``/api/v2/`` in Auth0's JSON shape.
+``webhooks.api``); this module puts them under one namespace, adds the OpenAPI document and its
+browsable docs, and ends with the catch-all that answers anything else under ``/api/v2/`` in
+Auth0's JSON shape.
 """
 
 from collections.abc import Callable
