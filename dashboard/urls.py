@@ -70,6 +70,12 @@ urlpatterns = [
         webhooks.WebhookDeliveryRetryView.as_view(),
         name="webhook-delivery-retry",
     ),
+    path("log-streams/", webhooks.LogStreamListView.as_view(), name="log-stream-list"),
+    path(
+        "log-streams/<str:stream_id>/",
+        webhooks.LogStreamDetailView.as_view(),
+        name="log-stream-detail",
+    ),
     path("staff/", staff.StaffListView.as_view(), name="staff-list"),
     path(
         "staff/<str:user_id>/password",

@@ -1,4 +1,5 @@
-"""Webhooks: endpoints (events, secret shown once, rotation), their deliveries with retry."""
+"""Webhooks (endpoints, secret shown once, deliveries with retry) and log streams (attempts,
+a test event, pause and resume)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboard.permissions import StaffView
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.models import (
+    LogStream,
+    LogStreamAttempt,
+    LogStreamFormat,
+    LogStreamStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from webhooks.services import (
     delivery_retry,
     endpoint_create,
@@ -22,6 +31,13 @@ from webhooks.services import (
     endpoint_update,
 )
 from webhooks.ssrf import UnsafeURL, url_check
+from webhooks.streams import (
+    categories,
+    log_stream_create,
+    log_stream_delete,
+    log_stream_test,
+    log_stream_update,
+)
 
 
 class EndpointForm(forms.Form):
@@ -154,3 +170,130 @@ class WebhookDeliveryRetryView(StaffView):
         else:
             messages.error(request, _("Only failed deliveries can be retried."))
         return redirect("dashboard:webhook-detail", endpoint_id=delivery.endpoint_id)
+
+
+class LogStreamForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    endpoint = forms.URLField(
+        label=gettext_lazy("Endpoint URL"), max_length=2000, assume_scheme="https"
+    )
+    authorization = forms.CharField(
+        label=gettext_lazy("Authorization header (kept sealed; leave empty to keep it)"),
+        max_length=2000,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    content_format = forms.ChoiceField(
+        label=gettext_lazy("Content format"), choices=LogStreamFormat.choices
+    )
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("Categories (none ticked: every event)"),
+        choices=[(c, c) for c in categories()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def clean_endpoint(self) -> str:
+        url: str = self.cleaned_data["endpoint"]
+        try:
+            url_check(url)
+        except UnsafeURL as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return url
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        changes: dict[str, Any] = {
+            "name": data["name"],
+            "endpoint": data["endpoint"],
+            "content_format": data["content_format"],
+            "filters": [{"type": "category", "name": c} for c in data["categories"]],
+        }
+        if data["authorization"]:
+            changes["authorization"] = data["authorization"]
+        return changes
+
+
+class LogStreamListView(StaffView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(LogStreamForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = LogStreamForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        changes = form.changes()
+        stream = log_stream_create(
+            **changes,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, _("Log stream created."))
+        return redirect("dashboard:log-stream-detail", stream_id=stream.pk)
+
+    def render(self, form: LogStreamForm, status: int = 200) -> HttpResponse:
+        context = {
+            "streams": LogStream.objects.all(),
+            "form": form,
+            "can_edit": bool(getattr(self.request.user, "is_administrator", False)),
+            "nav": "log-streams",
+        }
+        return render(self.request, "dashboard/webhooks/streams.html", context, status=status)
+
+
+class LogStreamDetailView(StaffView):
+    def get(self, request: HttpRequest, stream_id: str) -> HttpResponse:
+        stream = get_object_or_404(LogStream, pk=stream_id)
+        form = LogStreamForm(
+            initial={
+                "name": stream.name,
+                "endpoint": stream.endpoint,
+                "content_format": stream.content_format,
+                "categories": [f["name"] for f in stream.filters],
+            }
+        )
+        return self.render(stream, form)
+
+    def post(self, request: HttpRequest, stream_id: str) -> HttpResponse:
+        stream = get_object_or_404(LogStream, pk=stream_id)
+        action = request.POST.get("action", "save")
+        if action == "test":
+            ok, error = log_stream_test(stream=stream)
+            if ok:
+                messages.success(request, _("Test event delivered."))
+            else:
+                messages.error(request, _("Test event not delivered: %(error)s") % {"error": error})
+        elif action in {LogStreamStatus.ACTIVE, LogStreamStatus.PAUSED}:
+            log_stream_update(
+                stream=stream,
+                changes={"status": action},
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+            messages.success(request, _("Log stream saved."))
+        elif action == "delete":
+            log_stream_delete(stream=stream, actor=request.user, request=request)  # type: ignore[arg-type]
+            messages.success(request, _("Log stream deleted."))
+            return redirect("dashboard:log-stream-list")
+        else:
+            form = LogStreamForm(request.POST)
+            if not form.is_valid():
+                return self.render(stream, form, status=400)
+            log_stream_update(
+                stream=stream,
+                changes=form.changes(),
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+            messages.success(request, _("Log stream saved."))
+        return redirect("dashboard:log-stream-detail", stream_id=stream.pk)
+
+    def render(self, stream: LogStream, form: LogStreamForm, status: int = 200) -> HttpResponse:
+        context = {
+            "stream": stream,
+            "form": form,
+            "attempts": LogStreamAttempt.objects.filter(stream=stream)[:50],
+            "can_edit": bool(getattr(self.request.user, "is_administrator", False)),
+            "nav": "log-streams",
+        }
+        return render(self.request, "dashboard/webhooks/stream_detail.html", context, status=status)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from accounts.models import LogEvent, LogType
 from accounts.services import Door, password_set
 from tests.webhooks.receiver import Receiver
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookStatus
+from webhooks.models import (
+    LogStream,
+    LogStreamStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookStatus,
+)
 from webhooks.services import endpoint_create
+from webhooks.streams import log_stream_create
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +102,55 @@ def test_a_failed_delivery_is_shown_and_retried(staff_client, receiver, user, wo
     delivery.refresh_from_db()
     assert delivery.status == WebhookStatus.SENT
     assert [item.verified_with for item in receiver.received] == [[secret], [secret]]
+
+
+# --- log streams ------------------------------------------------------------------------------
+
+
+def test_an_administrator_adds_a_stream_and_sends_a_test_event(staff_client, receiver):
+    response = staff_client.post(
+        "/dashboard/log-streams/",
+        {
+            "name": "SIEM",
+            "endpoint": receiver.url,
+            "authorization": "Bearer dash",
+            "content_format": "JSONLINES",
+            "categories": ["user.fail"],
+        },
+    )
+    stream = LogStream.objects.get()
+    assert response.status_code == 302
+    assert (stream.name, stream.content_format, stream.filters) == (
+        "SIEM",
+        "JSONLINES",
+        [{"type": "category", "name": "user.fail"}],
+    )
+    staff_client.post(f"/dashboard/log-streams/{stream.pk}/", {"action": "test"})
+    [item] = receiver.received
+    assert item.headers["Authorization"] == "Bearer dash"
+    assert json.loads(item.body)["data"]["type"] == "test"
+    page = staff_client.get(f"/dashboard/log-streams/{stream.pk}/").content.decode()
+    assert "Test event" in page and "Delivered" in page
+    assert "Bearer dash" not in page
+
+
+def test_a_suspended_stream_is_shown_and_resumed(staff_client, receiver):
+    stream = log_stream_create(name="SIEM", endpoint=receiver.url)
+    LogStream.objects.filter(pk=stream.pk).update(
+        status=LogStreamStatus.SUSPENDED, failures=10, last_error="HTTP 503"
+    )
+    page = staff_client.get(f"/dashboard/log-streams/{stream.pk}/").content.decode()
+    assert "Suspended after repeated failures" in page and "HTTP 503" in page
+
+    staff_client.post(f"/dashboard/log-streams/{stream.pk}/", {"action": "active"})
+    stream.refresh_from_db()
+    assert (stream.status, stream.failures, stream.last_error) == ("active", 0, "")
+
+
+def test_a_viewer_cannot_change_a_stream(viewer_client, receiver):
+    stream = log_stream_create(name="SIEM", endpoint=receiver.url)
+    assert viewer_client.get(f"/dashboard/log-streams/{stream.pk}/").status_code == 200
+    response = viewer_client.post(f"/dashboard/log-streams/{stream.pk}/", {"action": "paused"})
+    assert response.status_code == 403
+    stream.refresh_from_db()
+    assert stream.status == "active"
