@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.pages import checkpoint_response, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.connections import (
     ConnectionClientChangeSerializer,
@@ -74,36 +76,17 @@ class ConnectionListApi(ManagementApi):
             connections = connections.filter(strategy__in=strategies)
         if name := query.get("name"):
             connections = connections.filter(name=name)
+
+        def rows(page: Iterable[Connection]) -> list[Any]:
+            return [fields_applied(ManagementConnectionSerializer(c).data, query) for c in page]
+
         if "from" in query or "take" in query:
             connections = connections.order_by("id")
             if checkpoint := query.get("from"):
                 connections = connections.filter(id__gt=checkpoint)
             take = query.get("take", 50)
-            page = list(connections[: take + 1])
-            body: dict[str, Any] = {
-                "connections": [
-                    fields_applied(ManagementConnectionSerializer(c).data, query)
-                    for c in page[:take]
-                ]
-            }
-            if len(page) > take:
-                body["next"] = page[take - 1].id
-            return Response(body)
-        start = query["page"] * query["per_page"]
-        rows = [
-            fields_applied(ManagementConnectionSerializer(c).data, query)
-            for c in connections[start : start + query["per_page"]]
-        ]
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "total": connections.count(),
-                "connections": rows,
-            }
-        )
+            return checkpoint_response(connections, "connections", rows, take, lambda c: c.id)
+        return page_response(query, connections, "connections", rows, length=False)
 
 
 class ConnectionGetApi(ManagementApi):
@@ -231,11 +214,13 @@ class ConnectionClientsGetApi(ManagementApi):
         clients = connection_or_404(id).applications.order_by("client_id")
         if checkpoint := query.get("from"):
             clients = clients.filter(client_id__gt=checkpoint)
-        page = list(clients.values_list("client_id", flat=True)[: query["take"] + 1])
-        body: dict[str, Any] = {"clients": [{"client_id": c} for c in page[: query["take"]]]}
-        if len(page) > query["take"]:
-            body["next"] = page[query["take"] - 1]
-        return Response(body)
+        return checkpoint_response(
+            clients.values_list("client_id", flat=True),
+            "clients",
+            lambda page: [{"client_id": c} for c in page],
+            query["take"],
+            str,
+        )
 
 
 class ConnectionClientsUpdateApi(ManagementApi):

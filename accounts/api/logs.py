@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError, Term, parse
+from accounts.api.pages import page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.logs import (
     LogListQuerySerializer,
@@ -69,6 +70,12 @@ def log_rows(events: Iterable[LogEvent], query: dict[str, Any]) -> list[dict[str
     return [fields_applied(ManagementLogSerializer(event).data, query) for event in events]
 
 
+def _sorted(logs: QuerySet[LogEvent], query: dict[str, Any]) -> QuerySet[LogEvent]:
+    """Newest first, or oldest first with ``sort=date:1``."""
+    ascending = query.get("sort") == "date:1"
+    return logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
+
+
 class LogListApi(ManagementApi):
     """Search log events."""
 
@@ -107,20 +114,8 @@ class LogListApi(ManagementApi):
                 logs = logs.filter(log_id__gt=checkpoint)
             after = logs.order_by("log_id")[: query.get("take", 50)]
             return Response(log_rows(after, query))
-        ascending = query.get("sort") == "date:1"
-        logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
-        start = query["page"] * query["per_page"]
-        rows = log_rows(logs[start : start + query["per_page"]], query)
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "length": len(rows),
-                "total": logs.count(),
-                "logs": rows,
-            }
+        return page_response(
+            query, _sorted(logs, query), "logs", lambda page: log_rows(page, query)
         )
 
 
@@ -174,19 +169,5 @@ class UserLogListApi(ManagementApi):
         user = user_by_user_id(id)
         if user is None:
             raise not_found("The user does not exist.", ErrorCode.INEXISTENT_USER)
-        ascending = query.get("sort") == "date:1"
-        logs = tenant_log_events().filter(user=user)
-        logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
-        start = query["page"] * query["per_page"]
-        rows = log_rows(logs[start : start + query["per_page"]], {})
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "length": len(rows),
-                "total": logs.count(),
-                "logs": rows,
-            }
-        )
+        logs = _sorted(tenant_log_events().filter(user=user), query)
+        return page_response(query, logs, "logs", lambda page: log_rows(page, {}))

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.pages import checkpoint_response
 from accounts.api.serializers.base import error_responses
 from accounts.api.serializers.sessions import (
     ManagementSessionPageSerializer,
@@ -77,11 +78,9 @@ class UserSessionListApi(ManagementApi):
                     ErrorCode.INVALID_QUERY_STRING,
                 )
             sessions = sessions.filter(id__gt=after)
-        page = list(sessions[: query["take"] + 1])
-        body: dict[str, Any] = {"sessions": sessions_data(page[: query["take"]])}
-        if len(page) > query["take"]:
-            body["next"] = page[query["take"] - 1].sid
-        return Response(body)
+        return checkpoint_response(
+            sessions, "sessions", sessions_data, query["take"], lambda s: s.sid
+        )
 
 
 class SessionGetApi(ManagementApi):

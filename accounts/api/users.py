@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, ManagementApiError, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError
+from accounts.api.pages import page_response
 from accounts.api.serializers.base import (
     PasswordErrorSerializer,
     error_responses,
@@ -133,17 +134,8 @@ class UserListApi(ManagementApi):
                 f"You can only page through the first {SEARCH_WINDOW} records.",
                 ErrorCode.INVALID_QUERY_STRING,
             )
-        rows = [user_data(user, query) for user in users[start : start + per_page]]
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": per_page,
-                "length": len(rows),
-                "total": users.count(),
-                "users": rows,
-            }
+        return page_response(
+            query, users, "users", lambda page: [user_data(u, query) for u in page]
         )
 
 
