@@ -24,7 +24,7 @@ from accounts.api.serializers.logs import (
 )
 from accounts.api.user_search import date_filter
 from accounts.models import LogEvent
-from accounts.selectors import tenant_log_events, user_by_user_id
+from accounts.selectors import logs_search, tenant_log_events, user_by_user_id
 
 TAG = "Logs"
 
@@ -52,7 +52,7 @@ LOG_FIELDS: dict[str, Callable[[Term], Q]] = {
 }
 
 
-def logs_search(query: str) -> Q:
+def log_condition(query: str) -> Q:
     """The filter of a log search ``q``."""
     condition = Q()
     for term in parse(query):
@@ -101,13 +101,13 @@ class LogListApi(ManagementApi):
         """Log events matching ``q``: by page (newest first) or after a checkpoint ``from``."""
         query = self.query()
         try:
-            condition = logs_search(query.get("q") or query.get("search") or "")
+            condition = log_condition(query.get("q") or query.get("search") or "")
         except QuerySyntaxError as exc:
             raise bad_request(
                 f"Query validation error: '{exc}' on property q.",
                 ErrorCode.INVALID_QUERY_STRING,
             ) from exc
-        logs = tenant_log_events().filter(condition)
+        logs = logs_search(events=tenant_log_events(), condition=condition)
         if "from" in query or "take" in query:
             # log ids begin with a millisecond timestamp: their order is the events' order.
             if checkpoint := query.get("from"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
@@ -30,9 +29,14 @@ from accounts.api.serializers.users import (
     UserListQuerySerializer,
     UserUpdateInputSerializer,
 )
-from accounts.api.user_search import users_search
+from accounts.api.user_search import user_condition
 from accounts.models import User
-from accounts.selectors import connection_by_name, user_by_user_id, users_by_email
+from accounts.selectors import (
+    connection_by_name,
+    tenant_users_bytewise,
+    user_by_user_id,
+    users_by_email,
+)
 from accounts.services import (
     DirectSetDisabled,
     PasswordChangeError,
@@ -116,7 +120,7 @@ class UserListApi(ManagementApi):
         """Users matching ``q``, a page at a time; with totals when asked."""
         query = self.query()
         try:
-            users: QuerySet[User] = users_search(query.get("q") or "")
+            users = tenant_users_bytewise().filter(user_condition(query.get("q") or ""))
         except QuerySyntaxError as exc:
             raise bad_request(
                 f"Query validation error: '{exc}' on property q.",

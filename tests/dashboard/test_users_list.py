@@ -198,7 +198,7 @@ def test_the_list_shows_how_many_users_match(staff_client, connection):
 
 
 def test_the_count_stops_at_its_cap(staff_client, connection, monkeypatch):
-    monkeypatch.setattr("dashboard.selectors.COUNT_CAP", 2)
+    monkeypatch.setattr("accounts.selectors.COUNT_CAP", 2)
     UserFactory.create_batch(3, connection=connection)
 
     html = staff_client.get("/dashboard/users/").content.decode()
@@ -228,7 +228,7 @@ def test_postgresql_substring_search_uses_the_trigram_indexes(postgres, connecti
     from django.db.models.functions import Upper
 
     from accounts.models import User
-    from dashboard.selectors import users_search
+    from accounts.selectors import users_search
 
     with db.cursor() as cursor:
         cursor.execute(
