@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from emails.delivery import outbox_sweep
 from emails.queue import tasks_in_database, tasks_purge, tasks_stalled_requeue
 from emails.resilience import infrastructure_down
-from emails.services import outbox_sweep
 from tickets.requests import reset_requests_sweep
 from tickets.services import tickets_purge
 from webhooks.services import deliveries_sweep
