@@ -1,48 +1,55 @@
 """Users, connections, applications, grants, sessions and log events.
 
-A package by entity; every model and helper stays importable from ``accounts.models`` (Django
-finds the models through this module).
+A package by entity; every model and helper stays importable from ``accounts.models``, where
+Django finds the models. The modules are imported in the order the models were declared in when
+this was one module: Django numbers content types in registry order, and a test database's
+serialized copy (``serialized_rollback``) expects the same numbers.
 """
 
-from accounts.models.applications import (
-    Application,
-    AppType,
-    AuthorizationCode,
-    ClientGrant,
-    RefreshToken,
-    RefreshTokenRotation,
-    TenantSettings,
-)
+# ruff: noqa: I001
 from accounts.models.ids import (
     ALNUM,
+    new_connection_id,
+    new_client_id,
     DATABASE_USER_ID_PREFIX,
     GIVEN_USER_ID_PATTERN,
-    database_user_id,
-    email_key,
-    new_client_id,
-    new_connection_id,
-    new_log_id,
-    new_refresh_token_id,
-    new_security_stamp,
-    new_session_id,
     new_user_id,
-)
-from accounts.models.logs import (
-    LogEvent,
-    LogType,
+    database_user_id,
+    new_session_id,
+    new_security_stamp,
+    new_log_id,
+    email_key,
+    new_refresh_token_id,
 )
 from accounts.models.users import (
+    Strategy,
     SOCIAL_STRATEGIES,
+    PolicyLevel,
     STAFF_CONNECTION_NAME,
     Connection,
-    LoginBlock,
-    PasswordHistory,
-    PolicyLevel,
-    StaffRole,
-    Strategy,
-    User,
     UserManager,
+    StaffRole,
+    User,
+    PasswordHistory,
     UserSession,
+)
+from accounts.models.applications import (
+    AppType,
+    RefreshTokenRotation,
+    Application,
+    AuthorizationCode,
+    RefreshToken,
+    ClientGrant,
+)
+from accounts.models.blocks import (
+    LoginBlock,
+)
+from accounts.models.tenant import (
+    TenantSettings,
+)
+from accounts.models.logs import (
+    LogType,
+    LogEvent,
 )
 
 __all__ = [
