@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.events import log_event
 from accounts.models import Application, LogType, User
 from accounts.selectors import tenant_users
-from accounts.services import Door, password_check, password_set_checked
+from accounts.services import Audit, Door, password_check, password_set_checked
 from emails.models import (
     DEFAULT_URL_LIFETIME,
     DeliveryStatus,
@@ -232,12 +232,9 @@ def ticket_redeem(
         raise
     # The policy first, outside the claim's transaction: a refusal is logged fcp once, stays
     # logged, and leaves the ticket usable.
-    audit: dict[str, Any] = {
-        "application": ticket.application,
-        "request": request,
-        "details": {"ticket_door": ticket.door},
-    }
-    checked = password_check(user=ticket.user, password=password, door=Door.RESET, **audit)
+    audit = Audit.of(request, door=Door.RESET, application=ticket.application)
+    details = {"ticket_door": ticket.door}
+    checked = password_check(user=ticket.user, password=password, audit=audit, details=details)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -249,7 +246,7 @@ def ticket_redeem(
                 raise TicketInvalid(_problem(ticket) or TicketProblem.USED, ticket)
             ticket.used_at = now
             user = ticket.user
-            password_set_checked(user=user, checked=checked, **audit)
+            password_set_checked(user=user, checked=checked, audit=audit, details=details)
             if ticket.mark_email_as_verified and not user.email_verified:
                 user.email_verified = True
                 user.save(update_fields=["email_verified", "updated_at"])

@@ -243,12 +243,7 @@ class UserUpdateApi(ManagementApi):
         data.pop("verify_email", None)
         data.pop("client_id", None)
         try:
-            user = user_update(
-                user=user,
-                changes=data,
-                application=self.client.application,
-                request=self.django_request,
-            )
+            user = user_update(user=user, changes=data, audit=self.door_audit)
         except PasswordChangeError as exc:
             raise password_error(exc) from exc
         except UserAlreadyExists as exc:
@@ -315,8 +310,6 @@ class UserSessionsDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """End every session of the user; they must sign in again everywhere."""
         user = user_or_404(id)
-        count = sessions_expire(
-            user=user, application=self.client.application, request=self.django_request
-        )
+        count = sessions_expire(user=user, audit=self.door_audit)
         self.audit("Delete user sessions", user=user, sessions=count)
         return Response(status=status.HTTP_202_ACCEPTED)

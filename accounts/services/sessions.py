@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
@@ -29,14 +30,7 @@ def sessions_delete(user: User, keep: str | None = None) -> int:
     return len(keys)
 
 
-def sessions_expire(
-    *,
-    user: User,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    application: Application | None = None,
-    reason: str = "",
-) -> int:
+def sessions_expire(*, user: User, audit: Audit) -> int:
     """End every session and token of the user (force sign-in); returns how many sessions."""
     with transaction.atomic():
         user.security_stamp = secrets.token_hex(16)
@@ -47,11 +41,8 @@ def sessions_expire(
             type=LogType.FORCED_SIGN_IN,
             description="All sessions and tokens revoked",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"sessions": count, "refresh_tokens": tokens},
-            reason=reason,
+            **audit.log_fields(),
         )
     return count
 

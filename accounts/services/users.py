@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -9,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
@@ -21,7 +23,6 @@ from accounts.models import (
 )
 from accounts.policy import policy_check
 from accounts.services.passwords import (
-    Door,
     PasswordNotSupported,
     PasswordPolicyError,
     password_set,
@@ -33,15 +34,7 @@ from accounts.services.sessions import sessions_expire
 user_access_revoked = Signal()  # kwargs: user, why
 
 
-def user_block_set(
-    *,
-    user: User,
-    blocked: bool,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    application: Application | None = None,
-    reason: str = "",
-) -> None:
+def user_block_set(*, user: User, blocked: bool, audit: Audit) -> None:
     """Block or unblock a user; blocking also ends their sessions."""
     with transaction.atomic():
         user.blocked = blocked
@@ -53,14 +46,12 @@ def user_block_set(
             type=LogType.SUCCESS_API_OPERATION,
             description="Block user" if blocked else "Unblock user",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"blocked": blocked},
-            reason=reason,
+            **audit.log_fields(),
         )
     if blocked:
-        sessions_expire(user=user, actor=actor, request=request, application=application)
+        # The block's reason is logged on the block's row, not again on the sign-out's.
+        sessions_expire(user=user, audit=replace(audit, reason=""))
 
 
 class UserAlreadyExists(Exception):
@@ -151,14 +142,7 @@ def user_create(
     return user
 
 
-def user_update(
-    *,
-    user: User,
-    changes: dict[str, Any],
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-) -> User:
+def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
     """Update a user as Auth0's PATCH does; a ``password`` goes through ``password_set``.
 
     The password is set first: when the policy refuses it, nothing else changes. Logs one
@@ -169,14 +153,7 @@ def user_update(
     password = changes.pop("password", None)
     blocked = changes.pop("blocked", None)
     if password is not None:
-        password_set(
-            user=user,
-            password=password,
-            door=Door.API,
-            actor=actor,
-            application=application,
-            request=request,
-        )
+        password_set(user=user, password=password, audit=audit)
     fields: list[str] = []
     new_email = changes.pop("email", None)
     if new_email is not None and new_email != user.email:
@@ -208,20 +185,12 @@ def user_update(
                 # A link mailed to the old address must not outlive the change.
                 user_access_revoked.send(sender=User, user=user, why="email_changed")
             if blocked is not None and blocked != user.blocked:
-                user_block_set(
-                    user=user,
-                    blocked=blocked,
-                    actor=actor,
-                    request=request,
-                    application=application,
-                )
+                user_block_set(user=user, blocked=blocked, audit=audit)
             log_event(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Update a User",
                 user=user,
-                actor=actor,
-                application=application,
-                request=request,
+                **audit.log_fields(),
                 details={
                     "fields": sorted(
                         {

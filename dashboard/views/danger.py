@@ -25,6 +25,7 @@ from accounts.bruteforce import login_blocks_of_user, login_blocks_release
 from accounts.models import User
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.services import (
+    Audit,
     Door,
     PasswordChangeError,
     PasswordPolicyError,
@@ -129,6 +130,15 @@ class DangerActionView(StaffView):
     def perform(self, form: Any, target: User) -> HttpResponse:
         raise NotImplementedError
 
+    def audit(self, form: Any) -> Audit:
+        """The ``Audit`` of this action: the staff member, their request and their reason."""
+        return Audit.of(
+            self.request,
+            door=Door.DASHBOARD,
+            actor=self.request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data.get("reason", ""),
+        )
+
     def render(
         self, form: DangerForm, target: User, status: int = 200, **extra: Any
     ) -> HttpResponse:
@@ -186,12 +196,7 @@ class PasswordChangeView(DangerActionView):
     def perform(self, form: Any, target: User) -> HttpResponse:
         try:
             password_set(
-                user=target,
-                password=form.cleaned_data["new_password1"],
-                door=Door.DASHBOARD,
-                actor=self.request.user,  # type: ignore[arg-type]
-                request=self.request,
-                reason=form.cleaned_data["reason"],
+                user=target, password=form.cleaned_data["new_password1"], audit=self.audit(form)
             )
         except PasswordPolicyError as exc:
             rules = policy_rules(target.connection)
@@ -213,12 +218,7 @@ class ForceSignInView(DangerActionView):
     button = gettext_lazy("Force sign in")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        count = sessions_expire(
-            user=target,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        count = sessions_expire(user=target, audit=self.audit(form))
         message = ngettext(
             "Signed out of %(n)d session.", "Signed out of %(n)d sessions.", count
         ) % {"n": count}
@@ -276,13 +276,7 @@ class BlockView(DangerActionView):
 
     def perform(self, form: Any, target: User) -> HttpResponse:
         blocked = form.cleaned_data["blocked"]
-        user_block_set(
-            user=target,
-            blocked=blocked,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        user_block_set(user=target, blocked=blocked, audit=self.audit(form))
         return self.done(target, _("User blocked.") if blocked else _("User unblocked."))
 
 

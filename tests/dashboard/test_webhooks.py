@@ -7,7 +7,7 @@ import json
 import pytest
 
 from accounts.models import LogEvent, LogType
-from accounts.services import Door, password_set
+from accounts.services import Audit, Door, password_set
 from tests.webhooks.receiver import Receiver
 from webhooks.models import (
     LogStream,
@@ -90,7 +90,7 @@ def test_a_failed_delivery_is_shown_and_retried(staff_client, receiver, user, wo
     receiver.replies = [500]
     endpoint, secret = endpoint_create(url=receiver.url)
     receiver.secrets = [secret]
-    password_set(user=user, password="Sunlit-harbour-47-lanterns", door=Door.API)
+    password_set(user=user, password="Sunlit-harbour-47-lanterns", audit=Audit(door=Door.API))
     worker()
     delivery = WebhookDelivery.objects.get()
     page = staff_client.get(f"/dashboard/webhooks/{endpoint.pk}/").content.decode()

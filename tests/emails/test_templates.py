@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.services import Door, password_set
+from accounts.services import Audit, Door, password_set
 from emails.models import EmailTemplate, InboxMessage
 from emails.rendering import TemplateRenderError, template_render
 from emails.selectors import email_template_get
@@ -90,7 +90,7 @@ def test_the_notification_can_be_disabled(user, worker):
 
 
 def test_a_direct_set_sends_no_notification(user, worker):
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
 
     assert InboxMessage.objects.count() == 0

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import LogEvent, LogType
-from accounts.services import Door, PasswordPolicyError, password_set
+from accounts.services import Audit, Door, PasswordPolicyError, password_set
 from emails.models import EmailTemplate
 from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
 from tickets.services import (
@@ -140,7 +140,7 @@ def test_a_refused_password_leaves_the_ticket_usable_and_logs_fcp(user):
 def test_a_password_change_through_another_door_revokes_outstanding_tickets(user):
     ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
 
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
 
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.REVOKED
@@ -173,7 +173,7 @@ def test_attack_a_link_mailed_before_an_email_change_dies_with_the_change(user):
 
     _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
 
-    user_update(user=user, changes={"email": "new-owner@example.com"})
+    user_update(user=user, changes={"email": "new-owner@example.com"}, audit=Audit(door=Door.API))
 
     with pytest.raises(TicketInvalid) as info:
         ticket_check(token=token)
@@ -186,8 +186,8 @@ def test_blocking_revokes_links_and_unblocking_does_not_bring_them_back(user):
 
     _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
 
-    user_block_set(user=user, blocked=True)
-    user_block_set(user=user, blocked=False)
+    user_block_set(user=user, blocked=True, audit=Audit(door=Door.COMMAND))
+    user_block_set(user=user, blocked=False, audit=Audit(door=Door.COMMAND))
 
     with pytest.raises(TicketInvalid) as info:
         ticket_check(token=token)

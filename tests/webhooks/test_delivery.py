@@ -14,7 +14,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import STAFF_CONNECTION_NAME, Connection, LogEvent, LogType
-from accounts.services import Door, PasswordChangeError, password_set
+from accounts.services import Audit, Door, PasswordChangeError, password_set
 from accounts.services.sessions import sessions_expire
 from accounts.services.users import user_block_set
 from emails.management.commands.rekey_sweep import sweep_once
@@ -60,7 +60,7 @@ def hook(receivers):
 
 
 def test_a_password_change_is_delivered_signed_with_its_door(user, worker, hook):
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
 
     [item] = hook.received
@@ -79,9 +79,9 @@ def test_a_password_change_is_delivered_signed_with_its_door(user, worker, hook)
 def test_every_event_of_the_issue_is_delivered(user, worker, hook):
     reset_request_check(email=user.email, connection=user.connection, fulfil_now=True)
     with pytest.raises(PasswordChangeError):
-        password_set(user=user, password="short", door=Door.API)
-    sessions_expire(user=user)
-    user_block_set(user=user, blocked=True)
+        password_set(user=user, password="short", audit=Audit(door=Door.API))
+    sessions_expire(user=user, audit=Audit(door=Door.COMMAND))
+    user_block_set(user=user, blocked=True, audit=Audit(door=Door.COMMAND))
     worker()
 
     assert sorted(hook.events()) == sorted(
@@ -103,9 +103,9 @@ def test_an_endpoint_gets_only_the_events_it_chose(user, worker, receivers):
     receiver = receivers()
     _, secret = endpoint_create(url=receiver.url, events=[WebhookEvent.PASSWORD_CHANGED])
     receiver.secrets = [secret]
-    user_block_set(user=user, blocked=False)
-    sessions_expire(user=user)
-    password_set(user=user, password=NEW_PASSWORD, door=Door.DASHBOARD)
+    user_block_set(user=user, blocked=False, audit=Audit(door=Door.COMMAND))
+    sessions_expire(user=user, audit=Audit(door=Door.COMMAND))
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.DASHBOARD))
     worker()
 
     assert receiver.events() == ["password.changed"]
@@ -119,7 +119,7 @@ def test_unknown_events_are_refused(receivers):
 
 def test_staff_events_are_never_sent(worker, hook):
     staff = UserFactory(connection=Connection.objects.get(name=STAFF_CONNECTION_NAME))
-    password_set(user=staff, password=NEW_PASSWORD, door=Door.DASHBOARD)
+    password_set(user=staff, password=NEW_PASSWORD, audit=Audit(door=Door.DASHBOARD))
     worker()
 
     assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD).exists()
@@ -133,12 +133,12 @@ def test_a_rotated_secret_signs_beside_the_new_one_until_the_overlap_ends(
     old = hook.secrets[0]
     new = endpoint_secret_rotate(endpoint=hook.endpoint)
     hook.secrets = [old, new]
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
     assert hook.received[-1].verified_with == [old, new]
 
     with later(25 * 3600):
-        password_set(user=user, password="Quiet-meadow-83-ferries", door=Door.API)
+        password_set(user=user, password="Quiet-meadow-83-ferries", audit=Audit(door=Door.API))
         worker()
     assert hook.received[-1].verified_with == [new]
     assert len(hook.received[-1].headers["webhook-signature"].split(" ")) == 1
@@ -151,7 +151,7 @@ def test_a_refused_delivery_is_retried_after_its_backoff_with_the_same_id(
     receiver = receivers(replies=[500])
     _, secret = endpoint_create(url=receiver.url, events=[WebhookEvent.USER_BLOCKED])
     receiver.secrets = [secret]
-    user_block_set(user=user, blocked=True)
+    user_block_set(user=user, blocked=True, audit=Audit(door=Door.COMMAND))
     worker()
     delivery = WebhookDelivery.objects.get(event=WebhookEvent.USER_BLOCKED)
     assert (delivery.status, delivery.last_error) == (WebhookStatus.QUEUED, "HTTP 500")
@@ -174,7 +174,7 @@ def test_a_delivery_that_keeps_failing_is_recorded_as_failed_with_fn(
     settings.REKEY_WEBHOOK_BACKOFF = [1]
     receiver = receivers(replies=[503, 503, 503])
     endpoint_create(url=receiver.url)
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
     with later(5):
         worker()
@@ -190,7 +190,7 @@ def test_a_redirect_is_not_followed(user, worker, receivers):
     target = receivers()
     receiver = receivers(replies=[302], redirect_to=target.url)
     endpoint_create(url=receiver.url)
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
 
     assert len(receiver.received) == 1
@@ -225,7 +225,7 @@ def test_private_and_unsafe_urls_are_refused(url, settings):
 def test_an_endpoint_that_became_private_is_not_called(user, worker, hook, settings):
     # Allowed when it was saved (the receiver is local); the check runs again before sending.
     settings.REKEY_WEBHOOK_ALLOW_PRIVATE = False
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
 
     assert hook.received == []
@@ -238,7 +238,7 @@ def test_a_delivery_whose_worker_died_is_sent_again_by_the_sweep_with_its_id(
     user, worker, hook, settings
 ):
     settings.REKEY_TASK_LEASE_SECONDS = 45
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     # What a worker killed mid-request leaves: the row claimed (sending), its task gone.
     WebhookDelivery.objects.update(status=WebhookStatus.SENDING, attempts=1)
     from django_tasks_db.models import DBTaskResult
