@@ -115,9 +115,5 @@ class SessionDeleteApi(ManagementApi):
     )
     def delete(self, request: Request, id: str) -> Response:
         """End the session with this id."""
-        session_delete(
-            session=session_or_404(id),
-            application=self.client.application,
-            request=self.django_request,
-        )
+        session_delete(session=session_or_404(id), audit=self.door_audit)
         return Response(status=status.HTTP_200_OK)

@@ -170,8 +170,7 @@ class UserCreateApi(ManagementApi):
         try:
             user = user_create(
                 connection=connection,
-                application=self.client.application,
-                request=self.django_request,
+                audit=self.door_audit,
                 **profile,
             )
         except PasswordChangeError as exc:
@@ -271,7 +270,7 @@ class UserDeleteApi(ManagementApi):
         """Delete the user with this id, if there is one."""
         user = user_by_user_id(id)
         if user is not None:
-            user_delete(user=user, application=self.client.application, request=self.django_request)
+            user_delete(user=user, audit=self.door_audit)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

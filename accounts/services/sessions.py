@@ -47,13 +47,7 @@ def sessions_expire(*, user: User, audit: Audit) -> int:
     return count
 
 
-def session_delete(
-    *,
-    session: UserSession,
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-) -> None:
+def session_delete(*, session: UserSession, audit: Audit) -> None:
     """End one login session of a user (Auth0's DELETE /api/v2/sessions/{id}). Logs ``sapi``."""
     with transaction.atomic():
         Session.objects.filter(session_key=session.session_key).delete()
@@ -61,10 +55,8 @@ def session_delete(
             type=LogType.SUCCESS_API_OPERATION,
             description="Delete a session",
             user=session.user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"session_id": session.sid},
+            **audit.log_fields(),
         )
         session.delete()
 

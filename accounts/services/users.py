@@ -8,12 +8,10 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
-from django.http import HttpRequest
 
 from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
-    Application,
     Connection,
     LogType,
     User,
@@ -86,9 +84,7 @@ def user_create(
     connection: Connection,
     email: str,
     password: str,
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     blocked: bool = False,
     user_metadata: dict[str, Any] | None = None,
     app_metadata: dict[str, Any] | None = None,
@@ -133,9 +129,7 @@ def user_create(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Create a User",
                 user=user,
-                actor=actor,
-                application=application,
-                request=request,
+                **audit.log_fields(),
             )
     except IntegrityError as exc:  # a concurrent create of the same email won the race
         raise UserAlreadyExists("The user already exists.") from exc
