@@ -151,8 +151,7 @@ class ConnectionUpdateApi(ManagementApi):
             policy=policy,
             options_extra=extra,
             enabled_clients=clients,
-            application=self.client.application,
-            request=self.django_request,
+            audit=self.door_audit,
         )
         return Response(ManagementConnectionSerializer(connection_or_404(id)).data)
 
@@ -250,7 +249,6 @@ class ConnectionClientsUpdateApi(ManagementApi):
             connection=connection,
             enable=[by_id[c["client_id"]] for c in changes if c["status"]],
             disable=[by_id[c["client_id"]] for c in changes if not c["status"]],
-            application=self.client.application,
-            request=self.django_request,
+            audit=self.door_audit,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
