@@ -13,9 +13,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import Connection, PolicyLevel
 from accounts.policy import PasswordRule, policy_check, policy_rules
-from accounts.services import Audit, Door, connection_policy_update
+from accounts.services import connection_policy_update
 from dashboard.forms import ConnectionPolicyForm, TryPasswordForm
-from dashboard.permissions import StaffView
+from dashboard.permissions import StaffView, staff_audit
 
 PER_USER = {PasswordRule.IN_HISTORY, PasswordRule.PERSONAL_INFO}
 
@@ -51,8 +51,9 @@ class ConnectionDetailView(StaffView):
         form = ConnectionPolicyForm(request.POST, instance=connection)
         if not connection.is_database or not form.is_valid():
             return self.render(form, connection, status=400)
-        audit = Audit.of(request, door=Door.DASHBOARD, actor=request.user)  # type: ignore[arg-type]
-        connection_policy_update(connection=connection, audit=audit, **form.policy_fields())
+        connection_policy_update(
+            connection=connection, audit=staff_audit(request), **form.policy_fields()
+        )
         messages.success(request, _("Password policy saved."))
         return redirect("dashboard:connection-detail", connection_id=connection.id)
 

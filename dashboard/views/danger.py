@@ -26,7 +26,6 @@ from accounts.models import User
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.services import (
     Audit,
-    Door,
     PasswordChangeError,
     PasswordPolicyError,
     password_change_allowed,
@@ -36,7 +35,7 @@ from accounts.services import (
 )
 from accounts.services.authenticators import authenticators_delete
 from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
-from dashboard.permissions import StaffView, administrator_required, reauth_needed
+from dashboard.permissions import StaffView, administrator_required, reauth_needed, staff_audit
 from dashboard.views.users import danger_context, user_get
 from tickets.models import TicketDoor
 from tickets.requests import reset_request_check
@@ -132,12 +131,7 @@ class DangerActionView(StaffView):
 
     def audit(self, form: Any) -> Audit:
         """The ``Audit`` of this action: the staff member, their request and their reason."""
-        return Audit.of(
-            self.request,
-            door=Door.DASHBOARD,
-            actor=self.request.user,  # type: ignore[arg-type]
-            reason=form.cleaned_data.get("reason", ""),
-        )
+        return staff_audit(self.request, reason=form.cleaned_data.get("reason", ""))
 
     def render(
         self, form: DangerForm, target: User, status: int = 200, **extra: Any
