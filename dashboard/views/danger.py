@@ -229,12 +229,7 @@ class AuthenticatorsDeleteView(DangerActionView):
     button = gettext_lazy("Remove authenticators")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        count = authenticators_delete(
-            user=target,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        count = authenticators_delete(user=target, audit=self.audit(form))
         return self.done(target, _("%(n)d authenticators removed.") % {"n": count})
 
 
