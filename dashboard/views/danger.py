@@ -329,13 +329,7 @@ class ResetLinkView(DangerActionView):
         if why := password_change_allowed(target):
             form.add_error(None, why)
             return self.render(form, target, status=400)
-        ticket, token = ticket_issue(
-            user=target,
-            door=TicketDoor.DASHBOARD,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        ticket, token = ticket_issue(user=target, audit=self.audit(form))
         # Rendered in this response only (never_cache): the link is not kept anywhere to show.
         url = ticket_url(token)
         if self.in_dialog:
