@@ -14,9 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import Application, LogType, User
 from accounts.selectors import tenant_email_context
@@ -243,9 +243,7 @@ def email_template_update(
     *,
     template: EmailTemplate,
     changes: dict[str, Any],
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     details: dict[str, Any] | None = None,
 ) -> EmailTemplate:
     """Change an email template's fields (subject and body must be valid Liquid); logs ``sapi``.
@@ -271,9 +269,7 @@ def email_template_update(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Create email template" if creating else "Update email template",
-            actor=actor,
-            application=application,
-            request=request,
+            **audit.log_fields(),
             details={
                 **(details or {}),
                 "template": template.name,
