@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
-from accounts.api.pages import checkpoint_response, page_response
+from accounts.api.pages import checkpoint_response, list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.clients import (
     ClientFieldsQuerySerializer,
@@ -55,11 +55,10 @@ class ClientListApi(ManagementApi):
         description=SECRET_NOTE,
         parameters=[ClientListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementClientListResponse",
-                serializers=[ManagementClientSerializer(many=True), ManagementClientPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementClientListResponse",
+                ManagementClientSerializer,
+                ManagementClientPageSerializer,
             ),
             **error_responses(400),
         },
@@ -114,14 +113,10 @@ class ClientGrantListApi(ManagementApi):
         summary="List client grants",
         parameters=[ClientGrantListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementClientGrantListResponse",
-                serializers=[
-                    ManagementClientGrantSerializer(many=True),
-                    ManagementClientGrantPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementClientGrantListResponse",
+                ManagementClientGrantSerializer,
+                ManagementClientGrantPageSerializer,
             ),
             **error_responses(400),
         },

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
-from accounts.api.pages import checkpoint_response, page_response
+from accounts.api.pages import checkpoint_response, list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.connections import (
     ConnectionClientChangeSerializer,
@@ -56,14 +56,10 @@ class ConnectionListApi(ManagementApi):
         summary="List connections",
         parameters=[ConnectionListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementConnectionListResponse",
-                serializers=[
-                    ManagementConnectionSerializer(many=True),
-                    ManagementConnectionPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementConnectionListResponse",
+                ManagementConnectionSerializer,
+                ManagementConnectionPageSerializer,
             ),
             **error_responses(400),
         },

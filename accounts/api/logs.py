@@ -7,14 +7,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError, Term, parse
-from accounts.api.pages import page_response
+from accounts.api.pages import list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.logs import (
     LogListQuerySerializer,
@@ -88,11 +88,8 @@ class LogListApi(ManagementApi):
         summary="Search log events",
         parameters=[LogListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementLogListResponse",
-                serializers=[ManagementLogSerializer(many=True), ManagementLogPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementLogListResponse", ManagementLogSerializer, ManagementLogPageSerializer
             ),
             **error_responses(400),
         },
@@ -154,11 +151,10 @@ class UserLogListApi(ManagementApi):
             UserLogListQuerySerializer,
         ],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementUserLogListResponse",
-                serializers=[ManagementLogSerializer(many=True), ManagementLogPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementUserLogListResponse",
+                ManagementLogSerializer,
+                ManagementLogPageSerializer,
             ),
             **error_responses(400, 404),
         },

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -60,3 +61,15 @@ def page_serializer(
         fields["next"] = serializers.CharField(required=False)
     attrs = {**fields, "__doc__": doc, "__module__": item.__module__, "__qualname__": name}
     return type(name, (serializers.Serializer,), attrs)
+
+
+def list_or_page(
+    component_name: str, item: type[serializers.Serializer], page: type[serializers.Serializer]
+) -> PolymorphicProxySerializer:
+    """The schema of a list operation's 200: a bare list of ``item``, or ``page`` with totals."""
+    return PolymorphicProxySerializer(
+        component_name=component_name,
+        serializers=[item(many=True), page],
+        resource_type_field_name=None,
+        many=False,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, ManagementApiError, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError
-from accounts.api.pages import page_response
+from accounts.api.pages import list_or_page, page_response
 from accounts.api.serializers.base import (
     PasswordErrorSerializer,
     error_responses,
@@ -104,14 +104,8 @@ class UserListApi(ManagementApi):
         summary="List or search users",
         parameters=[UserListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementUserListResponse",
-                serializers=[
-                    ManagementUserSerializer(many=True),
-                    ManagementUserPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementUserListResponse", ManagementUserSerializer, ManagementUserPageSerializer
             ),
             **error_responses(400),
         },
