@@ -206,6 +206,8 @@ REKEY_RATELIMITS: dict[str, str] = {
     "reset_set": "30/m/ip",
     # Tries of one ticket (each refused one may cost a history check of up to 24 hashes).
     "reset_set_ticket": "5/m/key",
+    # Reset codes typed on the code page, per address and per email (five wrong burn a code).
+    "reset_code": "20/m/ip,10/h/key~5",
     # Reset links that are unknown, used or expired, per address.
     "reset_link_bad": "10/m/ip",
     # Unblock links (the page), per address.
@@ -291,6 +293,8 @@ REKEY_JWT_PRIVATE_KEY_PATH = Path(
 REKEY_JWT_PREVIOUS_KEY_PATHS = env_list("REKEY_JWT_PREVIOUS_KEY_PATHS", "")
 REKEY_ACCESS_TOKEN_LIFETIME = int(os.environ.get("REKEY_ACCESS_TOKEN_LIFETIME", 86400))
 REKEY_TICKET_RETENTION_DAYS = int(os.environ.get("REKEY_TICKET_RETENTION_DAYS", 30))
+# Seconds a reset code lives (connections whose reset method is "code"); five wrong tries burn it.
+REKEY_RESET_CODE_LIFETIME = int(os.environ.get("REKEY_RESET_CODE_LIFETIME", 900))
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_BACKEND and the EMAIL_* names are read from the environment, as the README documents,

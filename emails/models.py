@@ -12,6 +12,7 @@ DEFAULT_URL_LIFETIME = 432000  # five days, as Auth0
 
 class TemplateName(models.TextChoices):
     RESET_EMAIL = "reset_email", _("Change password (reset link)")
+    RESET_EMAIL_BY_CODE = "reset_email_by_code", _("Change password (reset code)")
     PASSWORD_CHANGED = "password_changed", _("Password changed notification")
     BLOCKED_ACCOUNT = "blocked_account", _("Blocked account (unblock link)")
 
