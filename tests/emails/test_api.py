@@ -226,9 +226,8 @@ def test_post_creates_a_template_and_answers_200_as_auth0(api, m2m):
     [
         "verify_email",
         "verify_email_by_code",
-        "reset_email_by_code",
         "welcome_email",
-        # blocked_account exists already: brute-force protection sends it.
+        # blocked_account and reset_email_by_code exist already: Rekey sends them.
         "stolen_credentials",
         "enrollment_email",
         "mfa_oob_code",
