@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_trigram'),
+        ('accounts', '0011_user_search_indexes'),
     ]
 
     operations = [
