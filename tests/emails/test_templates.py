@@ -23,6 +23,8 @@ def test_default_templates_exist_in_english_and_japanese(db):
     assert names == {
         ("reset_email", "en"),
         ("reset_email", "ja"),
+        ("reset_email_by_code", "en"),
+        ("reset_email_by_code", "ja"),
         ("password_changed", "en"),
         ("password_changed", "ja"),
         ("blocked_account", "en"),
