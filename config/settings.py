@@ -326,6 +326,12 @@ REKEY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("REKEY_EMAIL_MAX_ATTEMPTS", 5))
 REKEY_EMAIL_BACKOFF = [int(s) for s in env_list("REKEY_EMAIL_BACKOFF", "5,30,120,600,1800")]
 # A worker keeps its SMTP connection open this long between messages (0: one per message).
 REKEY_SMTP_REUSE_SECONDS = float(os.environ.get("REKEY_SMTP_REUSE_SECONDS", 30))
+# One delivery task claims (in one statement) and sends up to this many ready emails; the other
+# rows' own tasks then find nothing to do. 1: one email per task.
+REKEY_EMAIL_BATCH_SIZE = int(os.environ.get("REKEY_EMAIL_BATCH_SIZE", 50))
+# SMTP connections (threads) a worker sends a batch over at once, so that one slow answer from
+# the provider does not hold up the others; each is reused as above. 1: one at a time.
+REKEY_SMTP_CONCURRENCY = int(os.environ.get("REKEY_SMTP_CONCURRENCY", 4))
 REKEY_LOCAL_INBOX_ECHO = env_bool("REKEY_LOCAL_INBOX_ECHO", not TESTING)
 
 # Outgoing webhooks (Standard Webhooks): attempts per delivery, seconds before retry n (the last

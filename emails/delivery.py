@@ -9,10 +9,7 @@ so a row woken twice is still sent once.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import smtplib
-import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -20,8 +17,7 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +28,13 @@ from emails.models import DeliveryStatus, EmailDelivery
 from emails.resilience import backoff_seconds, temporary
 from emails.sealing import SealBroken, unseal
 from emails.selectors import deliveries_retryable
+from emails.sending import (
+    TICK_SECONDS,
+    NotStarted,
+    deliveries_claim,
+    messages_send,
+    send_budget,
+)
 from emails.services import delivery_wake, lease
 
 logger = logging.getLogger(__name__)
@@ -52,54 +55,6 @@ def _error_text(exc: BaseException) -> str:
     return text[:500]
 
 
-_mailer = threading.local()
-# A dropped idle connection shows up as one of these on the next send: reconnect, send once more.
-_STALE_CONNECTION = (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-def _mailer_close() -> None:
-    cached = getattr(_mailer, "cached", None)
-    _mailer.cached = None
-    if cached is not None:
-        with contextlib.suppress(Exception):
-            cached[1].close()
-
-
-def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
-    """Send through the default mailer (EMAIL_BACKEND), reusing this thread's SMTP connection.
-
-    Opening an SMTP connection (and TLS, and AUTH) costs more than sending one message, so a
-    worker keeps its connection for up to REKEY_SMTP_REUSE_SECONDS. Other backends are used
-    as Django uses them.
-    """
-    config = repr(settings.MAILERS.get("default"))
-    cached = getattr(_mailer, "cached", None)
-    now = time.monotonic()
-    if cached is not None and (
-        cached[0] != config or now - cached[2] > settings.REKEY_SMTP_REUSE_SECONDS
-    ):
-        _mailer_close()
-        cached = None
-    if cached is None:
-        backend = mailers.default
-        if not isinstance(backend, SMTPBackend):
-            backend.send_messages([message])
-            return
-        backend.open()
-        cached = _mailer.cached = (config, backend, now)
-        fresh = True
-    else:
-        fresh = False
-    try:
-        cached[1].send_messages([message])
-    except Exception as exc:
-        _mailer_close()
-        if not fresh and not retried and isinstance(exc, _STALE_CONNECTION):
-            _send(message, retried=True)
-            return
-        raise
-
-
 def message_id_for(delivery: EmailDelivery) -> str:
     """The Message-ID of a delivery: the same on every attempt, so a resend can be recognised."""
     domain = parseaddr(delivery.from_address or settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
@@ -109,45 +64,123 @@ def message_id_for(delivery: EmailDelivery) -> str:
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
-    """Try one delivery of a queued outbox row; returns its status afterwards."""
+    """Run one delivery task: send a batch of ready outbox rows; returns this row's status after.
+
+    The batch (``REKEY_EMAIL_BATCH_SIZE`` rows, this one among them when it is ready) is claimed
+    in one statement, sent over the worker's SMTP connections, and the sent rows recorded in one
+    more; a failure is handled row by row (permanent: failed with ``fn``; temporary: queued
+    again after its backoff). "skipped" when this row was not in the batch: already sent,
+    failed for good, taken by another worker, or woken too early.
+    """
     now = timezone.now()
-    claimed = EmailDelivery.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)),
-        pk=delivery_id,
-        status=DeliveryStatus.QUEUED,
-    ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    claimed = deliveries_claim(now=now, limit=max(1, settings.REKEY_EMAIL_BATCH_SIZE))
     if not claimed:
-        # Already sent, failed for good, taken by another worker, or woken too early.
         return "skipped"
-    delivery = EmailDelivery.objects.select_related("user").get(pk=delivery_id)
-    message_id = delivery.message_id or message_id_for(delivery)
-    try:
-        bodies = _message_copy(delivery)
-        message = EmailMultiAlternatives(
-            subject=bodies.get("subject", delivery.subject),
-            body=bodies["text"],
-            from_email=delivery.from_address,
-            to=[delivery.to],
-            headers={"Message-ID": message_id},
+    outcomes = deliveries_send(ids=claimed)
+    return outcomes.get(delivery_id, "skipped")
+
+
+def deliveries_send(*, ids: list[int]) -> dict[int, str]:
+    """Send claimed (``sending``) deliveries and record each outcome; returns status by pk."""
+    budget = send_budget()
+    rows = list(EmailDelivery.objects.filter(pk__in=ids).order_by("created_at", "pk"))
+    messages: list[EmailMultiAlternatives] = []
+    outcomes: dict[int, str] = {}
+    ready: list[EmailDelivery] = []
+    for delivery in rows:
+        delivery.message_id = delivery.message_id or message_id_for(delivery)
+        try:
+            messages.append(_message_build(delivery))
+        except Exception as exc:  # the sealed copy does not open, or was cleared
+            outcomes[delivery.pk] = _delivery_failed(delivery, exc, message_id=delivery.message_id)
+            continue
+        ready.append(delivery)
+    unsent: list[int] = []
+    recorder = _SentRecorder()
+    for event in messages_send(messages, budget=budget):
+        if event is not None:
+            index, error = event
+            delivery, message = ready[index], messages[index]
+            if isinstance(error, NotStarted):
+                unsent.append(delivery.pk)
+                outcomes[delivery.pk] = DeliveryStatus.QUEUED
+            elif error is not None:
+                assert isinstance(error, Exception)
+                outcomes[delivery.pk] = _delivery_failed(
+                    delivery, error, message_id=delivery.message_id
+                )
+            else:
+                recorder.add(delivery, message)
+                outcomes[delivery.pk] = DeliveryStatus.SENT
+        recorder.flush(due_only=True)
+    recorder.flush()
+    if unsent:
+        _deliveries_hand_back(ids=unsent)
+    return outcomes
+
+
+class _SentRecorder:
+    """Marks sent rows ``sent`` in one UPDATE every TICK_SECONDS or so, not one per email."""
+
+    def __init__(self) -> None:
+        self.rows: list[EmailDelivery] = []
+        self.last = time.monotonic()
+
+    def add(self, delivery: EmailDelivery, message: EmailMultiAlternatives) -> None:
+        status = getattr(message, "anymail_status", None)
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = delivery.updated_at = timezone.now()
+        delivery.sealed = delivery.last_error = ""
+        delivery.next_attempt_at = None
+        delivery.provider_message_id = str(getattr(status, "message_id", "") or "")[:255]
+        self.rows.append(delivery)
+
+    def flush(self, *, due_only: bool = False) -> None:
+        now = time.monotonic()
+        if not self.rows or (due_only and now - self.last < TICK_SECONDS):
+            return
+        EmailDelivery.objects.bulk_update(self.rows, _SENT_FIELDS)
+        self.rows, self.last = [], now
+
+
+_SENT_FIELDS = [
+    "status",
+    "sent_at",
+    "sealed",
+    "last_error",
+    "next_attempt_at",
+    "message_id",
+    "provider_message_id",
+    "updated_at",
+]
+
+
+def _deliveries_hand_back(*, ids: list[int]) -> None:
+    # Claimed but never tried (the batch ran out of time): queued again, the attempt undone.
+    logger.warning("email delivery batch: %s deliveries handed back untried", len(ids))
+    with transaction.atomic():
+        EmailDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.QUEUED,
+            attempts=F("attempts") - 1,
+            next_attempt_at=None,
+            updated_at=timezone.now(),
         )
-        if bodies["html"]:
-            message.attach_alternative(bodies["html"], "text/html")
-        _send(message)
-    except Exception as exc:
-        return _delivery_failed(delivery, exc, message_id=message_id)
-    status = getattr(message, "anymail_status", None)
-    sent_at = timezone.now()
-    EmailDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT,
-        sent_at=sent_at,
-        sealed="",
-        last_error="",
-        next_attempt_at=None,
-        message_id=message_id,
-        provider_message_id=str(getattr(status, "message_id", "") or "")[:255],
-        updated_at=sent_at,
+        # One wake-up is enough: whichever task runs next claims them all as a batch.
+        delivery_wake(delivery_id=ids[0])
+
+
+def _message_build(delivery: EmailDelivery) -> EmailMultiAlternatives:
+    bodies = _message_copy(delivery)
+    message = EmailMultiAlternatives(
+        subject=bodies.get("subject", delivery.subject),
+        body=bodies["text"],
+        from_email=delivery.from_address,
+        to=[delivery.to],
+        headers={"Message-ID": delivery.message_id},
     )
-    return DeliveryStatus.SENT
+    if bodies["html"]:
+        message.attach_alternative(bodies["html"], "text/html")
+    return message
 
 
 def _message_copy(delivery: EmailDelivery) -> dict[str, str]:

@@ -399,7 +399,36 @@ class PeerSink(Sink):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_a_worker_reuses_its_smtp_connection(settings, worker):
+def test_a_worker_reuses_its_smtp_connections_across_tasks(settings, worker):
+    # A batch goes out over at most REKEY_SMTP_CONCURRENCY connections, and the next task's
+    # batch over the same ones.
+    settings.REKEY_SMTP_CONCURRENCY = 2
+    handler = PeerSink()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    try:
+        for _ in range(3):
+            enqueue()
+        worker()
+        for _ in range(3):
+            enqueue()
+        worker()
+    finally:
+        controller.stop()
+
+    assert len(handler.received) == 6
+    assert len(set(handler.peers)) <= 2  # six messages, two tasks' batches, two connections
+
+
+def test_one_smtp_connection_carries_every_message_without_concurrency(settings, worker):
+    settings.REKEY_SMTP_CONCURRENCY = 1
     handler = PeerSink()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
