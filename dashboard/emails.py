@@ -33,6 +33,7 @@ def sample_context(template: EmailTemplate | None = None) -> dict[str, Any]:
     return email_context(
         user=sample_user(),
         url=f"{settings.PUBLIC_URL}/u/reset-password?ticket={SAMPLE_TICKET}",
+        url_lifetime_in_seconds=int(lifetime),
         url_lifetime_hours=int(lifetime // 3600),
     )
 

@@ -289,7 +289,12 @@ def reset_email_enqueue(
         user=user,
         language=user.locale or language,
         application=ticket.application,
-        context={"url": url, "url_lifetime_hours": int(lifetime.total_seconds() // 3600)},
+        context={
+            "url": url,
+            # Seconds for the ``duration`` filter ("5 days"); hours for templates written before.
+            "url_lifetime_in_seconds": int(lifetime.total_seconds()),
+            "url_lifetime_hours": int(lifetime.total_seconds() // 3600),
+        },
         display_context={"url": ticket_url(LINK_PLACEHOLDER)},
         template=template,
     )
