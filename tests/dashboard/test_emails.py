@@ -315,3 +315,62 @@ def test_a_test_send_of_a_hostile_draft_is_refused_within_the_budget(staff_clien
 
     assert response.status_code == 400
     assert not EmailDelivery.objects.exists()
+
+
+EMAIL_DOCUMENT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; "
+    "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+)
+
+
+def test_the_preview_document_is_the_drafts_html_under_a_policy_of_its_own(staff_client):
+    response = staff_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": '<p style="color:#123456">Hi {{ user.name }}</p>'},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content.decode() == '<p style="color:#123456">Hi Jane Doe</p>'
+    assert response["Content-Security-Policy"] == EMAIL_DOCUMENT_POLICY
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "no-store" in response["Cache-Control"]
+    assert EmailTemplate.objects.get(name="reset_email", language="en").subject != "Hi"
+
+
+def test_a_viewer_cannot_render_a_preview_document(viewer_client):
+    response = viewer_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": "<p>x</p>"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_preview_document_of_broken_liquid_is_empty(staff_client):
+    response = staff_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": "{% if %}"},
+    )
+
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_an_inbox_message_html_is_its_own_document_for_administrators_only(
+    staff_client, viewer, user
+):
+    email_enqueue(to=user.email, subject="Hi", text_body="Hi", html_body="<p>Hi <b>you</b></p>")
+    run_worker()
+    message = InboxMessage.objects.get()
+
+    response = staff_client.get(url("inbox-message-html", message.pk))
+    page = staff_client.get(url("inbox-message", message.pk)).content.decode()
+
+    assert response.status_code == 200
+    assert response.content.decode() == "<p>Hi <b>you</b></p>"
+    assert response["Content-Security-Policy"] == EMAIL_DOCUMENT_POLICY
+    assert f'src="{url("inbox-message-html", message.pk)}"' in page
+    assert "srcdoc" not in page
+    staff_client.force_login(viewer)
+    assert staff_client.get(url("inbox-message-html", message.pk)).status_code == 403
