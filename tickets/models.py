@@ -26,6 +26,17 @@ class TicketStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class TicketRevokedReason(models.TextChoices):
+    """Why a ticket was revoked, so that its link can say so."""
+
+    SUPERSEDED = "superseded", _("Replaced by a newer link")
+    PASSWORD_SET_BY_STAFF = "password_set_by_staff", _("Password changed by an administrator")
+    PASSWORD_CHANGED = "password_changed", _("Password changed by the user")
+    BLOCKED = "blocked", _("Account blocked")
+    EMAIL_CHANGED = "email_changed", _("Email address changed")
+    ACCESS_REVOKED = "access_revoked", _("Access revoked")
+
+
 class PasswordChangeTicket(models.Model):
     """One ticket. Only the SHA-256 of its 256-bit random token is kept, never the token."""
 
@@ -55,6 +66,10 @@ class PasswordChangeTicket(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Empty for a ticket that is not revoked, or was revoked before the reason was kept.
+    revoked_reason = models.CharField(
+        max_length=32, choices=TicketRevokedReason.choices, blank=True, default=""
+    )
     # The id of the worker task that issued it: a task run again (its worker died after the
     # commit) finds its ticket and does not send a second email.
     request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from accounts.services import PasswordChangeError
 from accounts.services.authenticators import has_authenticator, second_factor_verify
 from emails.sealing import SealBroken, seal, unseal
 from tickets.forms import ResetRequestForm, SetPasswordForm
-from tickets.models import PasswordChangeTicket
+from tickets.models import PasswordChangeTicket, TicketRevokedReason
 from tickets.requests import reset_request_accept
 from tickets.services import (
     TicketInvalid,
@@ -58,8 +59,26 @@ PROBLEM_TEXT = {
     ),
     TicketProblem.EXPIRED: gettext_lazy("This link has expired."),
     TicketProblem.USED: gettext_lazy("This link has already been used."),
-    TicketProblem.REVOKED: gettext_lazy("This link was replaced by a newer one."),
+    TicketProblem.REVOKED: gettext_lazy("This link is no longer valid."),
     TicketProblem.BLOCKED: gettext_lazy("This account is blocked."),
+}
+# A revoked link says why it was cancelled: "replaced by a newer one" would send someone whose
+# password an administrator changed looking for an email that never came.
+REVOKED_TEXT: dict[str, Any] = {
+    TicketRevokedReason.SUPERSEDED: gettext_lazy("This link was replaced by a newer one."),
+    TicketRevokedReason.PASSWORD_SET_BY_STAFF: gettext_lazy(
+        "This link was cancelled because your password was changed by an administrator."
+    ),
+    TicketRevokedReason.PASSWORD_CHANGED: gettext_lazy(
+        "This link was cancelled because your password was changed after it was sent."
+    ),
+    TicketRevokedReason.BLOCKED: gettext_lazy(
+        "This link was cancelled because the account was blocked."
+    ),
+    TicketRevokedReason.EMAIL_CHANGED: gettext_lazy(
+        "This link was cancelled because the account's email address was changed."
+    ),
+    TicketRevokedReason.ACCESS_REVOKED: gettext_lazy("This link was cancelled."),
 }
 
 
@@ -197,7 +216,8 @@ def _with_params(url: str, params: dict[str, str]) -> str:
 def _failure(request: HttpRequest, error: TicketInvalid | None, status: int = 400) -> HttpResponse:
     ticket = error.ticket if error else None
     problem = error.problem if error else TicketProblem.UNKNOWN
-    message = str(PROBLEM_TEXT[problem])
+    reason = error.revoked_reason if error else ""
+    message = str(REVOKED_TEXT.get(reason) or PROBLEM_TEXT[problem])
     if ticket is not None and ticket.result_url:
         return _forget_reset(
             HttpResponseRedirect(
