@@ -71,6 +71,11 @@ urlpatterns = [
     ),
     path("applications/", applications.ApplicationListView.as_view(), name="application-list"),
     path(
+        "applications/new/",
+        applications.ApplicationCreateView.as_view(),
+        name="application-create",
+    ),
+    path(
         "applications/<str:client_id>/",
         applications.ApplicationDetailView.as_view(),
         name="application-detail",

@@ -5,6 +5,7 @@ dashboard, the account page and the commands all change passwords through it.
 """
 
 from accounts.services.applications import (
+    application_create,
     application_secret_check,
     application_secret_rotate,
     application_sign_in_update,
@@ -58,6 +59,7 @@ __all__ = [
     "PasswordNotSupported",
     "PasswordPolicyError",
     "UserAlreadyExists",
+    "application_create",
     "application_secret_check",
     "application_secret_rotate",
     "application_sign_in_update",
