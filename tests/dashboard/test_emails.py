@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -374,3 +376,48 @@ def test_an_inbox_message_html_is_its_own_document_for_administrators_only(
     assert "srcdoc" not in page
     staff_client.force_login(viewer)
     assert staff_client.get(url("inbox-message-html", message.pk)).status_code == 403
+
+
+def template_rows(html: str) -> list[tuple[str, str]]:
+    """(title, name) of each row of the templates table; name is "" when not shown."""
+
+    table = html.split('id="template-table"')[1].split("</table>")[0]
+    rows = re.findall(
+        r'class="template-title">([^<]*)</a>(?:<br><span class="muted mono template-name">'
+        r"([^<]*)</span>)?</td>",
+        table,
+    )
+    return rows
+
+
+def test_the_templates_list_gives_each_a_title_and_its_name_once(staff_client):
+    EmailTemplate.objects.create(name="welcome_email", subject="Hi", body="<p>Hi</p>")
+
+    html = staff_client.get(url("email-template-list")).content.decode()
+
+    assert template_rows(html) == [
+        ("Blocked account (unblock link)", "blocked_account"),
+        ("Blocked account (unblock link)", "blocked_account"),
+        ("Password changed notification", "password_changed"),
+        ("Password changed notification", "password_changed"),
+        ("Change password (reset link)", "reset_email"),
+        ("Change password (reset link)", "reset_email"),
+        ("Welcome email", "welcome_email"),
+    ]
+    assert html.count(">reset_email<") == 2  # once per language, as secondary text
+
+
+def test_the_templates_list_titles_are_in_japanese(staff_client):
+    html = staff_client.get(url("email-template-list"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    titles = [title for title, _name in template_rows(html)]
+    assert titles[0] == "アカウントのブロック (解除リンク)"
+    assert "パスワード変更 (リセットリンク)" in titles
+
+
+def test_the_template_page_is_titled_with_the_name_below(staff_client):
+    html = staff_client.get(url("email-template-detail", "reset_email", "ja")).content.decode()
+
+    assert "<h1>Change password (reset link) <span" in html
+    assert '<span class="mono" id="template-name">reset_email</span>' in html
+    assert "<title>Change password (reset link) (日本語)" in html
