@@ -156,9 +156,12 @@ def test_administrator_creates_an_application_and_sees_its_secret_once(
     detail = reverse("dashboard:application-detail", args=[application.client_id])
     assert (response.status_code, response["Location"]) == (302, detail)
     # Between the redirect and the page the secret is sealed in the session, never in clear.
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    stored = SessionStore(session_key=staff_client.session.session_key)
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    stored = engine.SessionStore(session_key=staff_client.session.session_key)
     assert "dashboard.new_client_secret" in stored.load()
     shown = staff_client.get(detail)
     secret = shown.context["new_secret"]

@@ -12,6 +12,7 @@ from tests.dashboard.test_browser import (  # noqa: F401 (fixtures)
     live,
     log_in,
     new_page,
+    serious,
 )
 from tests.emails.worker import run_worker
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
@@ -54,15 +55,26 @@ def frame_measures(page: Page, frame_id: str) -> dict[str, object]:
     return page.evaluate(MEASURE, frame_id)
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366", "390"])
-def test_the_template_preview_shows_the_whole_styled_email(live, browser, viewport):
+@pytest.mark.parametrize(
+    ("viewport", "language", "button"),
+    [
+        (WIDE, "en", "Reset your password"),
+        (PHONE, "en", "Reset your password"),
+        (PHONE, "ja", "パスワードを再設定する"),
+    ],
+    ids=["1366-en", "390-en", "390-ja"],
+)
+def test_the_template_preview_shows_the_whole_styled_email(
+    live, browser, viewport, language, button
+):
     staff = StaffFactory(email="admin@example.com")
 
     with new_page(browser, viewport=viewport) as page:  # fails on any CSP violation
         log_in(page, live.url, staff.email, DEFAULT_PASSWORD)
-        page.goto(f"{live.url}/dashboard/emails/templates/reset_email/en/")
+        page.goto(f"{live.url}/dashboard/emails/templates/reset_email/{language}/")
         email = page.frame_locator("#template-preview")
-        expect(email.get_by_role("link", name="Reset your password")).to_be_visible()
+        expect(email.get_by_role("link", name=button)).to_be_visible()
+        expect(email.locator("html")).to_have_attribute("lang", language)
 
         sizes = frame_measures(page, "template-preview")
         # The frame is as tall as its document, so the document has nothing to scroll.
@@ -72,6 +84,8 @@ def test_the_template_preview_shows_the_whole_styled_email(live, browser, viewpo
         assert sizes["wide"] == 0
         # Its inline styles apply (the dashboard's policy would have refused them).
         assert sizes["button"] == "rgb(29, 78, 216)"
+        # axe checks the page and the email inside its frame.
+        assert serious(page) == []
 
         # Edited to something short, the frame shrinks to it.
         page.get_by_label("Body (HTML with Liquid)").fill("<p>Hello {{ user.email }}</p>")
@@ -99,6 +113,7 @@ def test_a_received_email_shows_whole_in_the_inbox(live, browser):
         assert sizes["content"] <= sizes["viewport"]
         assert abs(sizes["frame"] - sizes["content"]) <= 1
         assert sizes["wide"] == 0
+        assert serious(page) == []
         # A link in the email opens in a new tab, as from a mail client.
         with page.context.expect_page() as opened:
             button.click()
