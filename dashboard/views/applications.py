@@ -52,7 +52,7 @@ class ApplicationCreateView(StaffView):
     """A new application (administrators only); its client secret is shown once, on its page.
 
     The POST redirects (a refresh creates nothing twice); the secret crosses the redirect sealed
-    in the session and is dropped from it by the page that shows it.
+    in the session (``_new_secret_keep``) and is dropped from it by the page that shows it.
     """
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -78,9 +78,7 @@ class ApplicationCreateView(StaffView):
             web_origins=data["web_origins"],
         )
         if secret:
-            request.session[NEW_SECRET_SESSION_KEY] = seal(
-                {"client_id": application.client_id, "secret": secret}
-            )
+            _new_secret_keep(request, application, secret)
         messages.success(request, _("Application created."))
         return redirect("dashboard:application-detail", client_id=application.client_id)
 
@@ -91,6 +89,13 @@ class ApplicationCreateView(StaffView):
             {"form": form, "nav": "applications"},
             status=status,
         )
+
+
+def _new_secret_keep(request: HttpRequest, application: Application, secret: str) -> None:
+    """Keep a new client secret, sealed, for the one page that shows it after a redirect."""
+    request.session[NEW_SECRET_SESSION_KEY] = seal(
+        {"client_id": application.client_id, "secret": secret}
+    )
 
 
 def _new_secret(request: HttpRequest, application: Application) -> str:
@@ -219,7 +224,10 @@ class ApplicationSignInView(ApplicationDetailView):
 
 @method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 class ApplicationSecretRotateView(ApplicationDetailView):
-    """Rotates the client secret and shows the new one in this response only."""
+    """Rotates the client secret, then redirects to the page that shows the new one, once.
+
+    As after a creation: a refresh of that page does not rotate the secret again.
+    """
 
     def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
         return redirect("dashboard:application-detail", client_id=client_id)
@@ -236,4 +244,5 @@ class ApplicationSecretRotateView(ApplicationDetailView):
             actor=request.user,  # type: ignore[arg-type]
             request=request,
         )
-        return self.render(application, ApplicationForm(instance=application), new_secret=secret)
+        _new_secret_keep(request, application, secret)
+        return redirect("dashboard:application-detail", client_id=application.client_id)

@@ -68,12 +68,15 @@ def test_an_origin_with_a_path_is_refused(staff_client, application):
 def test_rotated_secret_is_shown_once_and_works(staff_client, administrator, application):
     url = reverse("dashboard:application-secret-rotate", args=[application.client_id])
 
+    detail = reverse("dashboard:application-detail", args=[application.client_id])
     response = staff_client.post(url, {"confirm": "on"})
 
-    assert response.status_code == 200
-    secret = response.context["new_secret"]
-    assert secret and secret in response.content.decode()
-    assert "no-store" in response["Cache-Control"]
+    # A redirect: a refresh of the page that shows the secret does not rotate it again.
+    assert (response.status_code, response["Location"]) == (302, detail)
+    shown = staff_client.get(detail)
+    secret = shown.context["new_secret"]
+    assert secret and secret in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
     application.refresh_from_db()
     assert application_secret_check(application=application, secret=secret)
     assert secret not in application.client_secret_hash
@@ -93,7 +96,7 @@ def test_secret_rotation_asks_for_the_password_after_ten_minutes(staff_client, a
         accepted = staff_client.post(url, {"confirm": "on", "current_password": DEFAULT_PASSWORD})
 
     assert refused.status_code == 400
-    assert accepted.status_code == 200
+    assert accepted.status_code == 302
     application.refresh_from_db()
     assert application.client_secret_hash != old_hash
 
