@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import (
     GIVEN_USER_ID_PATTERN,
@@ -149,6 +150,7 @@ def users_import(
     if errors:
         raise ImportRefused(errors)
 
+    audit = Audit(door=Door.IMPORT, actor=actor)
     created = updated = 0
     with transaction.atomic():
         for entry, encoded in rows:
@@ -169,15 +171,15 @@ def users_import(
                 setattr(user, name, value)
             user.save(update_fields=[*fields, "updated_at"])
             if encoded:
-                password_hash_import(user=user, encoded=encoded, actor=actor)
+                password_hash_import(user=user, encoded=encoded, audit=audit)
             updated += 1
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Bulk user import",
-            actor=actor,
             connection_name=connection.name,
             connection_id=connection.id,
-            details={"created": created, "updated": updated, "door": "import"},
+            details={"created": created, "updated": updated, "door": str(audit.door)},
+            **audit.log_fields(),
         )
     return ImportResult(created=created, updated=updated)
 

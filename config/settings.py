@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tickets",
     "emails",
+    "webhooks",
     "dashboard",
 ]
 
@@ -322,6 +323,23 @@ REKEY_EMAIL_BACKOFF = [int(s) for s in env_list("REKEY_EMAIL_BACKOFF", "5,30,120
 # A worker keeps its SMTP connection open this long between messages (0: one per message).
 REKEY_SMTP_REUSE_SECONDS = float(os.environ.get("REKEY_SMTP_REUSE_SECONDS", 30))
 REKEY_LOCAL_INBOX_ECHO = env_bool("REKEY_LOCAL_INBOX_ECHO", not TESTING)
+
+# Outgoing webhooks (Standard Webhooks): attempts per delivery, seconds before retry n (the last
+# value repeats), the per-request timeout, how long a rotated secret still signs beside the new
+# one, and whether endpoints may be loopback, private or link-local addresses (off: SSRF).
+REKEY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("REKEY_WEBHOOK_MAX_ATTEMPTS", 8))
+REKEY_WEBHOOK_BACKOFF = [
+    int(s) for s in env_list("REKEY_WEBHOOK_BACKOFF", "5,30,120,600,1800,3600,7200")
+]
+REKEY_WEBHOOK_TIMEOUT = float(os.environ.get("REKEY_WEBHOOK_TIMEOUT", 10))
+REKEY_WEBHOOK_SECRET_OVERLAP_HOURS = int(os.environ.get("REKEY_WEBHOOK_SECRET_OVERLAP_HOURS", 24))
+REKEY_WEBHOOK_ALLOW_PRIVATE = env_bool("REKEY_WEBHOOK_ALLOW_PRIVATE", False)
+# Log streams (Auth0's type http): events per batch, how long a batch waits for transactions
+# still committing log rows (so none is passed over), and consecutive failures before a stream
+# is suspended. Retries follow REKEY_WEBHOOK_BACKOFF; URLs follow the same SSRF rule.
+REKEY_LOG_STREAM_BATCH = int(os.environ.get("REKEY_LOG_STREAM_BATCH", 100))
+REKEY_LOG_STREAM_LAG_SECONDS = float(os.environ.get("REKEY_LOG_STREAM_LAG_SECONDS", 5))
+REKEY_LOG_STREAM_SUSPEND_AFTER = int(os.environ.get("REKEY_LOG_STREAM_SUSPEND_AFTER", 10))
 
 # The task engine: "db" (django-tasks-db: the queue is a table; the embedded default) or "rq"
 # (RQ on Redis, through django-tasks-rq: production; needs REDIS_URL, persisted with

@@ -135,7 +135,7 @@ class EmailDelivery(models.Model):
         related_name="email_deliveries",
     )
     provider_message_id = models.CharField(max_length=255, blank=True)
-    # The same on every attempt (see emails.services.message_id_for), so that a resend after a
+    # The same on every attempt (see emails.delivery.message_id_for), so that a resend after a
     # provider timeout is recognisable as the same message.
     message_id = models.CharField(max_length=255, blank=True)
     # When the request behind it was accepted (a forgot-password request answers before the

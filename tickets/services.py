@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.events import log_event
 from accounts.models import Application, LogType, User
 from accounts.selectors import tenant_users
-from accounts.services import Door, password_check, password_set_checked
+from accounts.services import Audit, Door, password_check, password_set_checked
 from emails.models import (
     DEFAULT_URL_LIFETIME,
     DeliveryStatus,
@@ -52,26 +52,33 @@ def ticket_url(token: str) -> str:
     return f"{settings.PUBLIC_URL}{RESET_PATH}?ticket={token}"
 
 
+# The ticket's door for the audit's: a reset's ticket is the self-service one.
+TICKET_DOORS = {
+    Door.RESET: TicketDoor.SELF_SERVICE,
+    Door.API: TicketDoor.API,
+    Door.DASHBOARD: TicketDoor.DASHBOARD,
+    Door.COMMAND: TicketDoor.COMMAND,
+}
+
+
 def ticket_issue(
     *,
     user: User,
-    door: TicketDoor | str,
+    audit: Audit,
     application: Application | None = None,
     result_url: str = "",
     ttl_seconds: int | None = None,
     mark_email_as_verified: bool = False,
     include_email_in_redirect: bool = False,
-    actor: User | None = None,
-    caller: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
 ) -> tuple[PasswordChangeTicket, str]:
     """Issue a ticket to hand out as a link (API, dashboard, command), logged ``sapi`` once.
 
-    Returns (ticket, token). ``application`` is the ticket's (its login route and language);
-    ``caller`` the Management API client that asked, for the log. A ticket mailed by a reset
-    request is made by ``_ticket_create`` instead: that request's ``scpr`` row is its log.
+    Returns (ticket, token). The ticket's door is the audit's. ``application`` is the ticket's
+    (its login route and language); the audit's is the Management API client that asked, for
+    the log. A ticket mailed by a reset request is made by ``_ticket_create`` instead: that
+    request's ``scpr`` row is its log.
     """
+    door = TICKET_DOORS[audit.door]
     with transaction.atomic():
         ticket, token = _ticket_create(
             user=user,
@@ -81,21 +88,18 @@ def ticket_issue(
             ttl_seconds=ttl_seconds,
             mark_email_as_verified=mark_email_as_verified,
             include_email_in_redirect=include_email_in_redirect,
-            actor=actor,
+            actor=audit.actor,
         )
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Create a password change ticket",
             user=user,
-            actor=actor,
-            application=caller or application,
-            request=request,
             details={
                 "door": str(door),
                 "ticket_id": ticket.pk,
                 "expires_at": ticket.expires_at.isoformat(),
             },
-            reason=reason,
+            **(audit.log_fields() | {"application": audit.application or application}),
         )
     return ticket, token
 
@@ -283,12 +287,9 @@ def ticket_redeem(
         raise
     # The policy first, outside the claim's transaction: a refusal is logged fcp once, stays
     # logged, and leaves the ticket usable.
-    audit: dict[str, Any] = {
-        "application": ticket.application,
-        "request": request,
-        "details": {"ticket_door": ticket.door},
-    }
-    checked = password_check(user=ticket.user, password=password, door=Door.RESET, **audit)
+    audit = Audit.of(request, door=Door.RESET, application=ticket.application)
+    details = {"ticket_door": ticket.door}
+    checked = password_check(user=ticket.user, password=password, audit=audit, details=details)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -300,7 +301,7 @@ def ticket_redeem(
                 raise TicketInvalid(_problem(ticket) or TicketProblem.USED, ticket)
             ticket.used_at = now
             user = ticket.user
-            password_set_checked(user=user, checked=checked, **audit)
+            password_set_checked(user=user, checked=checked, audit=audit, details=details)
             if ticket.mark_email_as_verified and not user.email_verified:
                 user.email_verified = True
                 user.save(update_fields=["email_verified", "updated_at"])

@@ -19,8 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event_counted
-from accounts.models import LogType
+from accounts.events import client_ip, rate_limited
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.selectors import application_by_client_id, connection_for_application
 from accounts.services import PasswordChangeError
@@ -88,18 +87,13 @@ def _keep_params(request: HttpRequest, *names: str) -> str:
 
 
 def _too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
-    log_event_counted(
-        scope=f"reset_pages:{client_ip(request)}",
-        type=LogType.API_LIMIT,
-        description="Too many requests from this address",
+    return rate_limited(
+        render(request, "tickets/too_many.html", {"retry_after": decision.retry_after}, status=429),
+        decision=decision,
+        action="reset_pages",
         request=request,
+        description="Too many requests from this address",
     )
-    response = render(
-        request, "tickets/too_many.html", {"retry_after": decision.retry_after}, status=429
-    )
-    for name, value in ratelimit.headers(decision).items():
-        response[name] = value
-    return response
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, csrf_protect], "dispatch")

@@ -27,7 +27,7 @@ from dashboard.forms import (
     GrantForm,
     SignInSettingsForm,
 )
-from dashboard.permissions import StaffView, administrator_required, reauth_needed
+from dashboard.permissions import StaffView, administrator_required, reauth_needed, staff_audit
 from emails.sealing import SealBroken, seal, unseal
 
 # A new application's client secret, sealed, between its creation and the page that shows it.
@@ -67,8 +67,7 @@ class ApplicationCreateView(StaffView):
         application, secret = application_create(
             name=data["name"],
             app_type=data["app_type"],
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
             allowed_origins=data["allowed_origins_text"],
             default_login_route=data["default_login_route"],
             enabled_connections=data["enabled_connections"],
@@ -134,8 +133,7 @@ class ApplicationDetailView(StaffView):
             return self.render(application, form, status=400)
         application_update(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
             name=form.cleaned_data["name"],
             allowed_origins=form.cleaned_data["allowed_origins_text"],
             default_login_route=form.cleaned_data["default_login_route"],
@@ -192,8 +190,7 @@ class ApplicationGrantView(ApplicationDetailView):
             application=application,
             audience=management_audience(),
             scopes=form.cleaned_data["scopes"] if form.cleaned_data["enabled"] else None,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
         )
         messages.success(request, _("Management API access saved."))
         return redirect("dashboard:application-detail", client_id=application.client_id)
@@ -214,8 +211,7 @@ class ApplicationSignInView(ApplicationDetailView):
             )
         application_sign_in_update(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
             **form.cleaned_data,
         )
         messages.success(request, _("Sign-in settings saved."))
@@ -241,8 +237,7 @@ class ApplicationSecretRotateView(ApplicationDetailView):
             )
         secret = application_secret_rotate(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
         )
         _new_secret_keep(request, application, secret)
         return redirect("dashboard:application-detail", client_id=application.client_id)

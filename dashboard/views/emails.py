@@ -16,8 +16,9 @@ from django.views.decorators.csp import csp_override
 
 from dashboard.emails import local_inbox_in_use, provider_name, sample_context
 from dashboard.forms import DeliveryFilterForm, EmailTemplateForm
-from dashboard.permissions import StaffView, administrator_required
+from dashboard.permissions import StaffView, administrator_required, staff_audit
 from dashboard.selectors import BY_CREATED, keyset_page
+from emails.delivery import deliveries_retry
 from emails.models import EmailDelivery, EmailTemplate, InboxMessage
 from emails.rendering import TemplateRenderError, render_deadline, template_render
 from emails.selectors import (
@@ -26,7 +27,7 @@ from emails.selectors import (
     email_templates_list,
     inbox_messages_list,
 )
-from emails.services import deliveries_retry, email_enqueue, email_template_update, lease
+from emails.services import email_enqueue, email_template_update, lease
 
 # An email's HTML is shown as a document of its own in a frame of the page, with a policy of its
 # own: inline styles, as a mail client renders them (the dashboard's policy, which a srcdoc
@@ -86,8 +87,7 @@ class EmailTemplateDetailView(StaffView):
             email_template_update(
                 template=template,
                 changes=form.template_fields(),
-                actor=request.user,  # type: ignore[arg-type]
-                request=request,
+                audit=staff_audit(request),
             )
         messages.success(request, _("Template saved."))
         return redirect("dashboard:email-template-detail", name=name, language=language)

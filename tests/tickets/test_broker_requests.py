@@ -16,6 +16,10 @@ import redis as redis_client
 import time_machine
 from django.utils import timezone
 
+# Imported here, under the embedded settings: django.tasks makes a task of its backend's class at
+# import, and a task module first imported inside an RQ test would stay RQ-made for the session.
+import emails.tasks  # noqa: F401
+import tickets.tasks
 from accounts.models import LogEvent, LogType
 from emails import engine
 from emails.models import InboxMessage
@@ -23,7 +27,8 @@ from tests.factories import ConnectionFactory, UserFactory
 from tickets.models import PasswordChangeTicket, ResetRequest
 from tickets.requests import reset_request_accept, reset_requests_sweep
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after each test leaves the database as the next such test expects.
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def flush_rq(url: str) -> None:
@@ -83,9 +88,7 @@ def test_a_request_run_twice_is_fulfilled_once(rq_tasks, known_user):
     reset_request_accept(email="known@example.com", connection=known_user.connection)
     [row] = ResetRequest.objects.all()
     # The same request woken again while its first job still waits (a sweep, RQ's retry).
-    from tickets.tasks import reset_request_check_task
-
-    reset_request_check_task.enqueue(**row.payload())
+    tickets.tasks.reset_request_check_task.enqueue(**row.payload())
     assert rq_tasks._queue("default").count == 2
     rq_work()
 

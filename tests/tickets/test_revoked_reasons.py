@@ -9,10 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
-from accounts.services import Door, password_set, user_block_set, user_update
+from accounts.services import password_set, user_block_set, user_update
 from tests.factories import StaffFactory
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketRevokedReason
+from tickets.models import PasswordChangeTicket, TicketRevokedReason
 from tickets.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def open_link(client: Client, token: str, **extra: str):
 def test_a_link_revoked_by_a_dashboard_password_change_says_an_administrator_changed_it(
     client, user
 ):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     staff = Client()
     staff.force_login(StaffFactory(staff_role="administrator"))
     changed = staff.post(
@@ -57,25 +58,25 @@ def test_a_link_revoked_by_a_dashboard_password_change_says_an_administrator_cha
 
 @pytest.mark.parametrize("door", [Door.API, Door.COMMAND, Door.IMPORT])
 def test_every_staff_door_counts_as_an_administrator(client, user, door):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
-    password_set(user=user, password=NEW, door=door)
+    password_set(user=user, password=NEW, audit=Audit(door=door))
 
     assert BY_STAFF in open_link(client, token).content.decode()
 
 
 def test_the_users_own_change_says_the_password_changed_after_the_link_was_sent(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
-    password_set(user=user, password=NEW, door=Door.ACCOUNT)
+    password_set(user=user, password=NEW, audit=Audit(door=Door.ACCOUNT))
 
     page = open_link(client, token).content.decode()
     assert "This link was cancelled because your password was changed after it was sent." in page
 
 
 def test_a_newer_link_still_says_it_replaced_this_one(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     page = open_link(client, token).content.decode()
 
@@ -84,11 +85,11 @@ def test_a_newer_link_still_says_it_replaced_this_one(client, user):
 
 
 def test_a_block_and_an_email_change_each_say_so(client, user):
-    _, blocked_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    user_block_set(user=user, blocked=True)
-    user_block_set(user=user, blocked=False)
-    _, moved_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    user_update(user=user, changes={"email": "new-owner@example.com"})
+    _, blocked_token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    user_block_set(user=user, blocked=True, audit=Audit(door=Door.DASHBOARD))
+    user_block_set(user=user, blocked=False, audit=Audit(door=Door.DASHBOARD))
+    _, moved_token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    user_update(user=user, changes={"email": "new-owner@example.com"}, audit=Audit(door=Door.API))
 
     blocked = open_link(client, blocked_token).content.decode()
     moved = html.unescape(open_link(Client(), moved_token).content.decode())
@@ -98,8 +99,8 @@ def test_a_block_and_an_email_change_each_say_so(client, user):
 
 
 def test_the_reason_is_given_in_japanese(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    password_set(user=user, password=NEW, door=Door.DASHBOARD)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    password_set(user=user, password=NEW, audit=Audit(door=Door.DASHBOARD))
 
     page = open_link(client, token, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
 
@@ -108,9 +109,9 @@ def test_the_reason_is_given_in_japanese(client, user):
 
 def test_a_result_url_gets_the_reason_as_its_message(client, user):
     _, token = ticket_issue(
-        user=user, door=TicketDoor.API, result_url="https://app.example.com/done"
+        user=user, audit=Audit(door=Door.API), result_url="https://app.example.com/done"
     )
-    password_set(user=user, password=NEW, door=Door.API)
+    password_set(user=user, password=NEW, audit=Audit(door=Door.API))
 
     response = open_link(client, token)
 
@@ -120,8 +121,8 @@ def test_a_result_url_gets_the_reason_as_its_message(client, user):
 
 
 def test_a_link_revoked_before_reasons_were_kept_says_it_is_no_longer_valid(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    password_set(user=user, password=NEW, door=Door.DASHBOARD)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    password_set(user=user, password=NEW, audit=Audit(door=Door.DASHBOARD))
     PasswordChangeTicket.objects.update(revoked_reason="")
 
     page = open_link(client, token).content.decode()
@@ -130,8 +131,8 @@ def test_a_link_revoked_before_reasons_were_kept_says_it_is_no_longer_valid(clie
 
 
 def test_the_users_page_shows_why_a_ticket_was_revoked(user):
-    ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    password_set(user=user, password=NEW, door=Door.DASHBOARD)
+    ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    password_set(user=user, password=NEW, audit=Audit(door=Door.DASHBOARD))
     staff = Client()
     staff.force_login(StaffFactory(staff_role="viewer"))
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import (
     FieldsQuerySerializer,
     FilterableOutputSerializer,
@@ -122,15 +123,15 @@ def connection_options(connection: Connection) -> dict[str, Any]:
     }
 
 
-class ManagementConnectionPageSerializer(serializers.Serializer):
-    """A page of connections: with totals (``include_totals``: start, limit, total), or after a
-    checkpoint (``from``/``take``: ``next`` is the ``from`` of the following page, if any)."""
-
-    start = serializers.IntegerField(required=False)
-    limit = serializers.IntegerField(required=False)
-    total = serializers.IntegerField(required=False)
-    connections = ManagementConnectionSerializer(many=True)
-    next = serializers.CharField(required=False)
+ManagementConnectionPageSerializer = page_serializer(
+    "ManagementConnectionPageSerializer",
+    ManagementConnectionSerializer,
+    "connections",
+    length=False,
+    checkpoint=True,
+    doc="""A page of connections: with totals (``include_totals``: start, limit, total), or after a
+    checkpoint (``from``/``take``: ``next`` is the ``from`` of the following page, if any).""",
+)
 
 
 class ConnectionListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
@@ -152,9 +153,13 @@ class ConnectionClientSerializer(serializers.Serializer):
     client_id = serializers.CharField()
 
 
-class ConnectionClientPageSerializer(serializers.Serializer):
-    clients = ConnectionClientSerializer(many=True)
-    next = serializers.CharField(required=False)
+ConnectionClientPageSerializer = page_serializer(
+    "ConnectionClientPageSerializer",
+    ConnectionClientSerializer,
+    "clients",
+    totals=False,
+    checkpoint=True,
+)
 
 
 class ConnectionClientsQuerySerializer(serializers.Serializer):
