@@ -245,8 +245,9 @@
         if (subject) subject.textContent = data.subject || "";
         var error = document.getElementById("template-preview-error");
         if (error) error.textContent = data.error || "";
+        // One request at a time, and only for the latest edit: the frame follows the answer.
+        if (form.dataset.documentUrl) showDocument();
       }).catch(function () {});
-      if (form.dataset.documentUrl) showDocument();
     }
     form.addEventListener("input", function () {
       clearTimeout(timer);
