@@ -23,6 +23,7 @@ from django.db import transaction
 from accounts.events import log_event
 from accounts.models import (
     GIVEN_USER_ID_PATTERN,
+    Application,
     Connection,
     LogType,
     User,
@@ -34,6 +35,7 @@ from accounts.services import password_hash_import
 PROFILE_FIELDS = ("given_name", "family_name", "name", "nickname", "picture", "username")
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 _BCRYPT = re.compile(r"^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$")
+_ENTRY_ERROR = re.compile(r"^#(\d+): (.*)$", re.DOTALL)
 _ARGON2 = re.compile(r"^\$argon2(id|i|d)\$(?:v=\d+\$)?m=(\d+),t=(\d+),p=(\d+)\$[^$]+\$[^$]+$")
 
 
@@ -43,6 +45,17 @@ class ImportRefused(Exception):
     def __init__(self, errors: Sequence[str]) -> None:
         super().__init__("Nothing imported:\n  " + "\n  ".join(errors[:50]))
         self.errors = list(errors)
+
+    def by_entry(self) -> tuple[dict[int, list[str]], list[str]]:
+        """The errors of each entry (by its index in the file), and those of no one entry."""
+        entries: dict[int, list[str]] = {}
+        general: list[str] = []
+        for error in self.errors:
+            if match := _ENTRY_ERROR.match(error):
+                entries.setdefault(int(match.group(1)), []).append(match.group(2))
+            else:
+                general.append(error)
+        return entries, general
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,13 @@ def django_hash(entry: dict[str, Any]) -> str | None:
 
 
 def users_import(
-    *, connection: Connection, entries: Any, upsert: bool = False, actor: User | None = None
+    *,
+    connection: Connection,
+    entries: Any,
+    upsert: bool = False,
+    actor: User | None = None,
+    application: Application | None = None,
+    job_id: str = "",
 ) -> ImportResult:
     """Import every entry or none (raises ImportRefused naming each bad entry)."""
     if connection.is_staff_realm or not connection.is_database:
@@ -175,9 +194,15 @@ def users_import(
             type=LogType.SUCCESS_API_OPERATION,
             description="Bulk user import",
             actor=actor,
+            application=application,
             connection_name=connection.name,
             connection_id=connection.id,
-            details={"created": created, "updated": updated, "door": "import"},
+            details={
+                "created": created,
+                "updated": updated,
+                "door": "job" if job_id else "import",
+                **({"job_id": job_id} if job_id else {}),
+            },
         )
     return ImportResult(created=created, updated=updated)
 

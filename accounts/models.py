@@ -511,3 +511,7 @@ class LogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.date:%Y-%m-%d %H:%M:%S}"
+
+
+# The jobs live in a module of their own; imported here so that Django finds the model.
+from accounts.jobs.models import Job  # noqa: E402, F401

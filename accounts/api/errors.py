@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     INEXISTENT_CONNECTION = "inexistent_connection"
     INEXISTENT_CLIENT = "inexistent_client"
     INEXISTENT_LOG = "inexistent_log"
+    INEXISTENT_JOB = "inexistent_job"
     INEXISTENT_SESSION = "inexistent_session"
     INEXISTENT_ORGANIZATION = "inexistent_organization"
     INEXISTENT_EMAIL_TEMPLATE = "inexistent_email_template"
@@ -48,6 +49,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     NOT_ACCEPTABLE = "not_acceptable"
     TOO_MANY_REQUESTS = "too_many_requests"
+    TOO_LARGE = "payload_too_large"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -225,3 +225,60 @@ def test_tenant_settings_get_and_update(management):
 
     assert updated.friendly_name == fetched.friendly_name == "Acme"
     assert fetched.support_email == "help@acme.example"
+
+
+def test_jobs_users_imports_create_then_get_and_errors(management, connection, user):
+    import json
+
+    import bcrypt
+
+    value = bcrypt.hashpw(b"Sdk-import-7", bcrypt.gensalt(4)).decode()
+    entries = [
+        {
+            "email": "imported@example.com",
+            "user_id": "sdk0001",
+            "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": value}},
+        },
+        {"email": user.email},  # exists already, and upsert is false
+    ]
+    users_file = ("users.json", json.dumps(entries).encode(), "application/json")
+
+    job = management.jobs.users_imports.create(
+        users=users_file, connection_id=connection.id, external_id="sdk-1"
+    )
+    assert (job.status, job.type, job.external_id) == ("pending", "users_import", "sdk-1")
+    run_worker()
+
+    done = management.jobs.get(job.id)
+    assert done.status == "completed"
+    assert done.summary is not None
+    assert done.summary.dict() == {"failed": 1, "updated": 0, "inserted": 1, "total": 2}
+    errors = management.jobs.errors.get(job.id)
+    assert [(e.user, [x.code for x in e.errors]) for e in errors] == [
+        ({"email": user.email}, ["DUPLICATED_USER"])
+    ]
+    imported = User.objects.get(email="imported@example.com")
+    assert imported.user_id == "auth0|sdk0001"
+    assert check_password("Sdk-import-7", imported.password)
+
+
+def test_jobs_users_exports_create_then_download_the_location(management, sdk_token, connection):
+    import gzip
+    import json
+
+    user = UserFactory(connection=connection, email="exported@example.com")
+
+    job = management.jobs.users_exports.create(
+        connection_id=connection.id, format="json", fields=[{"name": "email"}, {"name": "user_id"}]
+    )
+    assert (job.status, job.type) == ("pending", "users_export")
+    run_worker()
+
+    done = management.jobs.get(job.id)
+    assert done.status == "completed"
+    download = httpx.get(done.location, headers={"Authorization": f"Bearer {sdk_token}"})
+    assert download.status_code == 200
+    assert json.loads(gzip.decompress(download.content)) == {
+        "email": "exported@example.com",
+        "user_id": user.user_id,
+    }

@@ -56,6 +56,11 @@ EXPECTED_OPERATIONS = {
     "PATCH /api/v2/email-templates/{templateName}",
     "PUT /api/v2/email-templates/{templateName}",
     "POST /api/v2/email-templates",
+    "POST /api/v2/jobs/users-imports",
+    "POST /api/v2/jobs/users-exports",
+    "GET /api/v2/jobs/{id}",
+    "GET /api/v2/jobs/{id}/errors",
+    "GET /api/v2/jobs/{id}/file",
 }
 
 
