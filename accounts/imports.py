@@ -13,7 +13,7 @@ hundreds of megabytes, on a public page anyone can post to.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,8 +130,12 @@ def users_import(
     actor: User | None = None,
     application: Application | None = None,
     job_id: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import every entry or none (raises ImportRefused naming each bad entry)."""
+    """Import every entry or none (raises ImportRefused naming each bad entry).
+
+    ``progress(done, total)`` is called as users are written (a command's progress bar).
+    """
     if connection.is_staff_realm or not connection.is_database:
         # Staff are made by staff, one at a time: no tenant file may add or change one.
         raise ImportRefused([f"{connection.name} is not a database connection of the tenant."])
@@ -170,7 +174,9 @@ def users_import(
 
     created = updated = 0
     with transaction.atomic():
-        for entry, encoded in rows:
+        for done, (entry, encoded) in enumerate(rows, start=1):
+            if progress is not None:
+                progress(done - 1, len(rows))
             fields = _profile(entry)
             user = existing.get(email_key(entry["email"]))
             if user is None:
@@ -190,6 +196,8 @@ def users_import(
             if encoded:
                 password_hash_import(user=user, encoded=encoded, actor=actor)
             updated += 1
+        if progress is not None:
+            progress(len(rows), len(rows))
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Bulk user import",
