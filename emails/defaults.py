@@ -50,6 +50,22 @@ BLOCKED_JA = """<p>{{ user.name | default: user.email }} 様</p>
 <p>{{ friendly_name }}</p>
 """
 
+VERIFY_EN = """<p>Hello {{ user.name | default: user.email }},</p>
+<p>Please verify the email address of your {{ application.name | default: friendly_name }} account ({{ user.email }}) by following this link:</p>
+<p><a href="{{ url }}">Verify your email</a></p>
+<p>{{ url }}</p>
+<p>The link works once and expires in {{ url_lifetime_hours }} hours. If you did not create this account, ignore this email.</p>
+<p>{{ friendly_name }}</p>
+"""
+
+VERIFY_JA = """<p>{{ user.name | default: user.email }} 様</p>
+<p>{{ application.name | default: friendly_name }} のアカウント（{{ user.email }}）のメールアドレスを確認するため、次のリンクを開いてください。</p>
+<p><a href="{{ url }}">メールアドレスを確認する</a></p>
+<p>{{ url }}</p>
+<p>このリンクは一度だけ使え、{{ url_lifetime_hours }} 時間で期限が切れます。このアカウントに心当たりがない場合は、このメールを無視してください。</p>
+<p>{{ friendly_name }}</p>
+"""
+
 DEFAULTS = [
     ("reset_email", "en", "Reset your password", RESET_EN),
     ("reset_email", "ja", "パスワードの再設定", RESET_JA),
@@ -57,4 +73,6 @@ DEFAULTS = [
     ("password_changed", "ja", "パスワードが変更されました", CHANGED_JA),
     ("blocked_account", "en", "Your account was blocked", BLOCKED_EN),
     ("blocked_account", "ja", "アカウントがブロックされました", BLOCKED_JA),
+    ("verify_email", "en", "Verify your email", VERIFY_EN),
+    ("verify_email", "ja", "メールアドレスの確認", VERIFY_JA),
 ]

@@ -8,7 +8,7 @@ from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.services import password_changed, user_access_revoked
+from accounts.services import password_changed, user_access_revoked, verification_email_requested
 
 
 @receiver(password_changed, dispatch_uid="tickets.revoke_on_password_change")
@@ -18,6 +18,22 @@ def revoke_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
     from tickets.services import tickets_revoke
 
     tickets_revoke(user=user)
+
+
+@receiver(user_access_revoked, dispatch_uid="tickets.revoke_verification_on_access_revoked")
+def revoke_verification_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
+    """A new email or a block: a verification link sent before it must not verify anything."""
+    from tickets.verification import verification_tickets_revoke
+
+    verification_tickets_revoke(user=user)
+
+
+@receiver(verification_email_requested, dispatch_uid="tickets.verification_email")
+def send_verification_email(sender: Any, user: Any, application: Any, **kwargs: Any) -> None:
+    """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link."""
+    from tickets.verification import verification_email_enqueue
+
+    verification_email_enqueue(user=user, application=application, request=kwargs.get("request"))
 
 
 @receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")

@@ -15,6 +15,7 @@ def new_job_id() -> str:
 class JobType(models.TextChoices):
     USERS_IMPORT = "users_import"
     USERS_EXPORT = "users_export"
+    VERIFICATION_EMAIL = "verification_email"
 
 
 class JobStatus(models.TextChoices):
@@ -26,7 +27,7 @@ class JobStatus(models.TextChoices):
 
 class Job(models.Model):
     id = models.CharField(primary_key=True, max_length=24, default=new_job_id, editable=False)
-    type = models.CharField(max_length=16, choices=JobType.choices)
+    type = models.CharField(max_length=24, choices=JobType.choices)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="jobs")
     application = models.ForeignKey(

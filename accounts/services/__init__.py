@@ -47,6 +47,7 @@ from accounts.services.users import (
     user_block_set,
     user_create,
     user_update,
+    verification_email_requested,
 )
 
 __all__ = [
@@ -84,4 +85,5 @@ __all__ = [
     "user_create",
     "user_delete",
     "user_update",
+    "verification_email_requested",
 ]

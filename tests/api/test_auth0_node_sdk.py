@@ -16,6 +16,7 @@ import pytest
 
 from accounts.jobs.models import Job
 from accounts.models import User
+from emails.models import EmailDelivery
 from tests.api.test_auth0_sdk import rekey, sdk_token  # noqa: F401 (fixtures)
 from tests.emails.worker import run_worker
 
@@ -84,3 +85,7 @@ def test_the_calls_a_migration_makes(node_auth0, rekey, sdk_token, connection, m
     }
     assert User.objects.get(email="node-imported@example.com").user_id == "auth0|node-import-1"
     assert Job.objects.get(pk=out["export_job"]["id"]).status == "completed"
+    assert out["verify_ticket"].startswith(f"http://{rekey}/u/email-verification?ticket=")
+    assert out["verify_job"] == {"status": "completed", "type": "verification_email"}
+    verified = EmailDelivery.objects.get(user__email="node-verify@example.com")
+    assert verified.template_name == "verify_email"

@@ -282,3 +282,26 @@ def test_jobs_users_exports_create_then_download_the_location(management, sdk_to
         "email": "exported@example.com",
         "user_id": user.user_id,
     }
+
+
+def test_tickets_verify_email_gives_a_link_that_verifies(management, rekey, connection):
+    user = UserFactory(connection=connection, email="verify-me@example.com", email_verified=False)
+
+    ticket = management.tickets.verify_email(user_id=user.user_id, ttl_sec=3600)
+
+    assert ticket.ticket.startswith(f"http://{rekey}/u/email-verification?ticket=")
+    opened = httpx.get(ticket.ticket)
+    assert opened.status_code == 200
+    user.refresh_from_db()
+    assert user.email_verified is True
+
+
+def test_jobs_verification_email_create_sends_the_email(management, connection):
+    user = UserFactory(connection=connection, email="verify-job@example.com", email_verified=False)
+
+    job = management.jobs.verification_email.create(user_id=user.user_id)
+
+    assert (job.status, job.type) == ("completed", "verification_email")
+    assert management.jobs.get(job.id).type == "verification_email"
+    delivery = EmailDelivery.objects.get(user=user)
+    assert delivery.template_name == "verify_email"

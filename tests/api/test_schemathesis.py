@@ -61,6 +61,8 @@ EXPECTED_OPERATIONS = {
     "GET /api/v2/jobs/{id}",
     "GET /api/v2/jobs/{id}/errors",
     "GET /api/v2/jobs/{id}/file",
+    "POST /api/v2/tickets/email-verification",
+    "POST /api/v2/jobs/verification-email",
 }
 
 

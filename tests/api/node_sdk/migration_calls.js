@@ -61,6 +61,15 @@ async function main() {
   const exported = await management.jobs.exportUsers({ connection_id: connectionId, format: "csv" });
   out.export_job = { id: exported.data.id, status: exported.data.status,
                      format: exported.data.format };
+  const toVerify = await management.users.create({
+    connection: connectionName,
+    email: "node-verify@example.com",
+    password: "Granite-Orbit-73!",
+  });
+  const verifyTicket = await management.tickets.verifyEmail({ user_id: toVerify.data.user_id });
+  out.verify_ticket = verifyTicket.data.ticket;
+  const verifyJob = await management.jobs.verifyEmail({ user_id: toVerify.data.user_id });
+  out.verify_job = { status: verifyJob.data.status, type: verifyJob.data.type };
   process.stdout.write(JSON.stringify(out));
 }
 
