@@ -162,3 +162,22 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class EmailProvider(models.Model):
+    """The tenant's email provider (Auth0's ``/api/v2/emails/provider``): one row, or none.
+
+    ``credentials_sealed`` holds the provider's API keys or SMTP password encrypted with a key
+    derived from SECRET_KEY; they are written, never read back through the API.
+    """
+
+    name = models.CharField(max_length=32)
+    enabled = models.BooleanField(default=True)
+    default_from_address = models.CharField(max_length=255, blank=True)
+    credentials_sealed = models.TextField(blank=True, editable=False)
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"email provider {self.name}"

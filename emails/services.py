@@ -32,6 +32,7 @@ from accounts.events import log_event
 from accounts.models import Application, LogType, User
 from accounts.selectors import tenant_email_context
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate
+from emails.provider import default_from_address, email_provider_in_use, provider_backend
 from emails.queue import tasks_in_database
 from emails.rendering import (
     RenderedEmail,
@@ -78,7 +79,7 @@ def email_enqueue(
     with transaction.atomic():
         delivery = EmailDelivery.objects.create(
             to=to,
-            from_address=from_address or settings.DEFAULT_FROM_EMAIL,
+            from_address=from_address or default_from_address(),
             subject=shown.subject[:255],
             text_body=shown.text,
             html_body=shown.html,
@@ -206,7 +207,7 @@ def _render_failed(
     with transaction.atomic():
         delivery = EmailDelivery.objects.create(
             to=user.email,
-            from_address=template.from_address or settings.DEFAULT_FROM_EMAIL,
+            from_address=template.from_address or default_from_address(),
             subject="",
             text_body="",
             status=DeliveryStatus.FAILED,
@@ -266,13 +267,18 @@ def _mailer_close() -> None:
 
 
 def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
-    """Send through the default mailer (EMAIL_BACKEND), reusing this thread's SMTP connection.
+    """Send through the tenant's email provider when one is enabled, else the default mailer
+    (EMAIL_BACKEND), reusing this thread's SMTP connection.
 
     Opening an SMTP connection (and TLS, and AUTH) costs more than sending one message, so a
     worker keeps its connection for up to REKEY_SMTP_REUSE_SECONDS. Other backends are used
-    as Django uses them.
+    as Django uses them. A change of the provider (its row's update time) opens a new one.
     """
-    config = repr(settings.MAILERS.get("default"))
+    provider = email_provider_in_use()
+    if provider is not None:
+        config = f"provider:{provider.pk}:{provider.updated_at.isoformat()}"
+    else:
+        config = repr(settings.MAILERS.get("default"))
     cached = getattr(_mailer, "cached", None)
     now = time.monotonic()
     if cached is not None and (
@@ -281,7 +287,7 @@ def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
         _mailer_close()
         cached = None
     if cached is None:
-        backend = mailers.default
+        backend = provider_backend(provider) if provider is not None else mailers.default
         if not isinstance(backend, SMTPBackend):
             backend.send_messages([message])
             return

@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     INEXISTENT_ORGANIZATION = "inexistent_organization"
     INEXISTENT_EMAIL_TEMPLATE = "inexistent_email_template"
     EMAIL_TEMPLATE_EXISTS = "email_template_conflict"
+    INEXISTENT_EMAIL_PROVIDER = "inexistent_email_provider"
+    EMAIL_PROVIDER_EXISTS = "email_provider_conflict"
     USER_EXISTS = "auth0_idp_error"
     OPERATION_NOT_SUPPORTED = "operation_not_supported"
     PASSWORD_STRENGTH = "password_strength_error"

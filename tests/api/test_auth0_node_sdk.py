@@ -89,3 +89,9 @@ def test_the_calls_a_migration_makes(node_auth0, rekey, sdk_token, connection, m
     assert out["verify_job"] == {"status": "completed", "type": "verification_email"}
     verified = EmailDelivery.objects.get(user__email="node-verify@example.com")
     assert verified.template_name == "verify_email"
+    assert out["email_provider"] == {
+        "name": "sendgrid",
+        "enabled": False,
+        "default_from_address": "Acme <no-reply@acme.example>",
+        "settings": {},
+    }

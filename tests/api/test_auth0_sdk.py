@@ -305,3 +305,24 @@ def test_jobs_verification_email_create_sends_the_email(management, connection):
     assert management.jobs.get(job.id).type == "verification_email"
     delivery = EmailDelivery.objects.get(user=user)
     assert delivery.template_name == "verify_email"
+
+
+def test_emails_provider_create_get_update(management):
+    from emails.models import EmailProvider
+
+    created = management.emails.provider.create(
+        name="mailgun",
+        credentials={"api_key": "key-sdk-secret", "domain": "mg.acme.example", "region": "eu"},
+        default_from_address="Acme <no-reply@acme.example>",
+    )
+    assert (created.name, created.default_from_address) == (
+        "mailgun",
+        "Acme <no-reply@acme.example>",
+    )
+
+    got = management.emails.provider.get()
+    assert (got.name, got.enabled, got.credentials) == ("mailgun", True, None)
+
+    updated = management.emails.provider.update(enabled=False)
+    assert updated.enabled is False
+    assert "key-sdk-secret" not in str(EmailProvider.objects.values().get())

@@ -63,6 +63,9 @@ EXPECTED_OPERATIONS = {
     "GET /api/v2/jobs/{id}/file",
     "POST /api/v2/tickets/email-verification",
     "POST /api/v2/jobs/verification-email",
+    "GET /api/v2/emails/provider",
+    "POST /api/v2/emails/provider",
+    "PATCH /api/v2/emails/provider",
 }
 
 

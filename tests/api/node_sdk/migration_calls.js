@@ -70,6 +70,14 @@ async function main() {
   out.verify_ticket = verifyTicket.data.ticket;
   const verifyJob = await management.jobs.verifyEmail({ user_id: toVerify.data.user_id });
   out.verify_job = { status: verifyJob.data.status, type: verifyJob.data.type };
+  await management.emails.configure({
+    name: "sendgrid",
+    credentials: { api_key: "SG.node-secret" },
+    default_from_address: "Acme <no-reply@acme.example>",
+  });
+  await management.emails.update({ enabled: false });
+  const provider = await management.emails.get();
+  out.email_provider = provider.data;
   process.stdout.write(JSON.stringify(out));
 }
 
