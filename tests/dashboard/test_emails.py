@@ -315,3 +315,15 @@ def test_a_test_send_of_a_hostile_draft_is_refused_within_the_budget(staff_clien
 
     assert response.status_code == 400
     assert not EmailDelivery.objects.exists()
+
+
+def test_templates_list_shows_the_tenants_provider_while_it_is_enabled(staff_client):
+    from emails.provider import email_provider_set
+
+    email_provider_set(name="smtp", credentials={"smtp_host": "mail.example", "smtp_port": 587})
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">smtp (django.core.mail.backends.smtp.EmailBackend)<' in html
+
+    email_provider_set(enabled=False)
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">emails.backends.LocalInboxBackend<' in html
