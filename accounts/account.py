@@ -29,6 +29,7 @@ from accounts.models import LogType, User, UserSession
 from accounts.oidc.views import tenant_session_user
 from accounts.policy import policy_rules
 from accounts.services import (
+    Audit,
     Door,
     PasswordChangeError,
     PasswordPolicyError,
@@ -136,9 +137,7 @@ class AccountView(View):
             password_set(
                 user=user,
                 password=form.cleaned_data["password"],
-                door=Door.ACCOUNT,
-                actor=user,
-                request=request,
+                audit=Audit.of(request, door=Door.ACCOUNT, actor=user),
                 keep_session_key=request.session.session_key,
             )
         except PasswordPolicyError as exc:

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from accounts import ratelimit
 from accounts.models import Application, LogEvent, LogType, User
 
 
@@ -91,3 +92,29 @@ def log_event_counted(*, scope: str, **kwargs: Any) -> LogEvent | None:
         cache.decr(counter, suppressed)
         kwargs["details"] = {**(kwargs.get("details") or {}), "suppressed": suppressed}
     return log_event(**kwargs)
+
+
+def rate_limited[R: HttpResponse](
+    response: R,
+    *,
+    decision: ratelimit.Decision,
+    action: str,
+    request: HttpRequest,
+    description: str,
+    **log: Any,
+) -> R:
+    """A door's answer over its rate limit: logged ``api_limit`` (counted), with the headers.
+
+    ``response`` is the door's own 429 body (a page, an OAuth error, an Authentication API
+    error); the log row is counted per action and address so that a flood writes few rows.
+    """
+    log_event_counted(
+        scope=f"{action}:{client_ip(request)}",
+        type=LogType.API_LIMIT,
+        description=description,
+        request=request,
+        **log,
+    )
+    for name, value in ratelimit.headers(decision).items():
+        response[name] = value
+    return response

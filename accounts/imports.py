@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import (
     GIVEN_USER_ID_PATTERN,
@@ -172,6 +173,7 @@ def users_import(
     if errors:
         raise ImportRefused(errors)
 
+    audit = Audit(door=Door.IMPORT, actor=actor, application=application)
     created = updated = 0
     with transaction.atomic():
         for done, (entry, encoded) in enumerate(rows, start=1):
@@ -194,23 +196,22 @@ def users_import(
                 setattr(user, name, value)
             user.save(update_fields=[*fields, "updated_at"])
             if encoded:
-                password_hash_import(user=user, encoded=encoded, actor=actor)
+                password_hash_import(user=user, encoded=encoded, audit=audit)
             updated += 1
         if progress is not None:
             progress(len(rows), len(rows))
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Bulk user import",
-            actor=actor,
-            application=application,
             connection_name=connection.name,
             connection_id=connection.id,
             details={
                 "created": created,
                 "updated": updated,
-                "door": "job" if job_id else "import",
+                "door": "job" if job_id else str(audit.door),
                 **({"job_id": job_id} if job_id else {}),
             },
+            **audit.log_fields(),
         )
     return ImportResult(created=created, updated=updated)
 

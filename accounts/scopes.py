@@ -31,6 +31,10 @@ MANAGEMENT_API_SCOPES = [
     "update:email_templates",
     "read:logs",
     "read:logs_users",
+    "read:log_streams",
+    "create:log_streams",
+    "update:log_streams",
+    "delete:log_streams",
     "read:tenant_settings",
     "update:tenant_settings",
 ]

@@ -21,8 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import ratelimit
 from accounts.bruteforce import login_block_by_token, login_block_release_by_token
-from accounts.events import client_ip, log_event_counted
-from accounts.models import LogType
+from accounts.events import client_ip, rate_limited
 
 UNBLOCK_COOKIE = "rekey_unblock"
 UNBLOCK_COOKIE_PATH = "/u/unblock"
@@ -46,16 +45,13 @@ def _forget(response: HttpResponse) -> HttpResponse:
 
 
 def _too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
-    log_event_counted(
-        scope=f"unblock:{client_ip(request)}",
-        type=LogType.API_LIMIT,
-        description="Too many unblock requests from this address",
+    return rate_limited(
+        render(request, TEMPLATE, {"state": "too_many"}, status=429),
+        decision=decision,
+        action="unblock",
         request=request,
+        description="Too many unblock requests from this address",
     )
-    response = render(request, TEMPLATE, {"state": "too_many"}, status=429)
-    for name, value in ratelimit.headers(decision).items():
-        response[name] = value
-    return response
 
 
 @method_decorator([sensitive_variables(), never_cache, csrf_protect], "dispatch")

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import bruteforce, ratelimit
-from accounts.events import log_event, log_event_counted
+from accounts.events import log_event, log_event_counted, rate_limited
 from accounts.forms import LoginForm
 from accounts.models import Application, LogType, User, email_key
 from accounts.oidc.views import callback_origin
@@ -82,22 +82,19 @@ class LoginView(View):
         ip = request.META.get("REMOTE_ADDR")
         decision = ratelimit.hit("login", ip=ip)
         if not decision.allowed:
-            log_event_counted(
-                scope=f"login:{ip}",
-                type=LogType.API_LIMIT,
-                description="Too many login attempts",
-                user_name=email,
-                connection_name=connection_name,
-                request=request,
-            )
             form.add_error(
                 None,
                 _("Too many attempts. Try again in %(s)d seconds.") % {"s": decision.retry_after},
             )
-            response = self._render(request, form, status=429)
-            for name, value in ratelimit.headers(decision).items():
-                response[name] = value
-            return response
+            return rate_limited(
+                self._render(request, form, status=429),
+                decision=decision,
+                action="login",
+                request=request,
+                description="Too many login attempts",
+                user_name=email,
+                connection_name=connection_name,
+            )
         application = application_by_client_id(request.GET.get("client_id", ""))
         pair = {"ip": ip, "identifier": email, "connection": connection_name}
         if bruteforce.login_blocked(**pair):

@@ -1,8 +1,9 @@
 """The APIs, composed one floor above the apps (HackSoft's ``api/urls.py``).
 
-Each app owns its operations (``accounts.api``, ``tickets.api``, ``emails.api``); this module
-puts them under one namespace, adds the OpenAPI document and its browsable docs, and ends with
-the catch-all that answers anything else under ``/api/v2/`` in Auth0's JSON shape.
+Each app owns its operations (``accounts.api``, ``tickets.api``, ``emails.api``,
+``webhooks.api``); this module puts them under one namespace, adds the OpenAPI document and its
+browsable docs, and ends with the catch-all that answers anything else under ``/api/v2/`` in
+Auth0's JSON shape.
 """
 
 from collections.abc import Callable
@@ -45,6 +46,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("emails.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("api/v2/schema", read_only(SpectacularAPIView.as_view()), name="schema"),
     path(
         "api/v2/docs",

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tickets",
     "emails",
+    "webhooks",
     "dashboard",
 ]
 
@@ -205,6 +206,8 @@ REKEY_RATELIMITS: dict[str, str] = {
     "reset_set": "30/m/ip",
     # Tries of one ticket (each refused one may cost a history check of up to 24 hashes).
     "reset_set_ticket": "5/m/key",
+    # Reset codes typed on the code page, per address and per email (five wrong burn a code).
+    "reset_code": "20/m/ip,10/h/key~5",
     # Reset links that are unknown, used or expired, per address.
     "reset_link_bad": "10/m/ip",
     # Unblock links (the page), per address.
@@ -292,6 +295,8 @@ REKEY_JWT_PRIVATE_KEY_PATH = Path(
 REKEY_JWT_PREVIOUS_KEY_PATHS = env_list("REKEY_JWT_PREVIOUS_KEY_PATHS", "")
 REKEY_ACCESS_TOKEN_LIFETIME = int(os.environ.get("REKEY_ACCESS_TOKEN_LIFETIME", 86400))
 REKEY_TICKET_RETENTION_DAYS = int(os.environ.get("REKEY_TICKET_RETENTION_DAYS", 30))
+# Seconds a reset code lives (connections whose reset method is "code"); five wrong tries burn it.
+REKEY_RESET_CODE_LIFETIME = int(os.environ.get("REKEY_RESET_CODE_LIFETIME", 900))
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_BACKEND and the EMAIL_* names are read from the environment, as the README documents,
@@ -324,6 +329,23 @@ REKEY_EMAIL_BACKOFF = [int(s) for s in env_list("REKEY_EMAIL_BACKOFF", "5,30,120
 # A worker keeps its SMTP connection open this long between messages (0: one per message).
 REKEY_SMTP_REUSE_SECONDS = float(os.environ.get("REKEY_SMTP_REUSE_SECONDS", 30))
 REKEY_LOCAL_INBOX_ECHO = env_bool("REKEY_LOCAL_INBOX_ECHO", not TESTING)
+
+# Outgoing webhooks (Standard Webhooks): attempts per delivery, seconds before retry n (the last
+# value repeats), the per-request timeout, how long a rotated secret still signs beside the new
+# one, and whether endpoints may be loopback, private or link-local addresses (off: SSRF).
+REKEY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("REKEY_WEBHOOK_MAX_ATTEMPTS", 8))
+REKEY_WEBHOOK_BACKOFF = [
+    int(s) for s in env_list("REKEY_WEBHOOK_BACKOFF", "5,30,120,600,1800,3600,7200")
+]
+REKEY_WEBHOOK_TIMEOUT = float(os.environ.get("REKEY_WEBHOOK_TIMEOUT", 10))
+REKEY_WEBHOOK_SECRET_OVERLAP_HOURS = int(os.environ.get("REKEY_WEBHOOK_SECRET_OVERLAP_HOURS", 24))
+REKEY_WEBHOOK_ALLOW_PRIVATE = env_bool("REKEY_WEBHOOK_ALLOW_PRIVATE", False)
+# Log streams (Auth0's type http): events per batch, how long a batch waits for transactions
+# still committing log rows (so none is passed over), and consecutive failures before a stream
+# is suspended. Retries follow REKEY_WEBHOOK_BACKOFF; URLs follow the same SSRF rule.
+REKEY_LOG_STREAM_BATCH = int(os.environ.get("REKEY_LOG_STREAM_BATCH", 100))
+REKEY_LOG_STREAM_LAG_SECONDS = float(os.environ.get("REKEY_LOG_STREAM_LAG_SECONDS", 5))
+REKEY_LOG_STREAM_SUSPEND_AFTER = int(os.environ.get("REKEY_LOG_STREAM_SUSPEND_AFTER", 10))
 
 # The task engine: "db" (django-tasks-db: the queue is a table; the embedded default) or "rq"
 # (RQ on Redis, through django-tasks-rq: production; needs REDIS_URL, persisted with

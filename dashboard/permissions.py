@@ -24,8 +24,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit import Audit, Door
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PASSWORD_AT_SESSION_KEY = "dashboard.password_at"
+
+
+def staff_audit(request: HttpRequest, reason: str = "") -> Audit:
+    """The ``Audit`` of a staff member's write from the dashboard, with their own reason."""
+    return Audit.of(
+        request,
+        door=Door.DASHBOARD,
+        actor=request.user,  # type: ignore[arg-type]
+        reason=reason,
+    )
 
 
 def password_entered(request: HttpRequest) -> None:

@@ -10,6 +10,7 @@ from dashboard.views import (
     otp,
     staff,
     users,
+    webhooks,
 )
 
 app_name = "dashboard"
@@ -49,6 +50,31 @@ urlpatterns = [
         "users/<str:user_id>/reset-link",
         danger.ResetLinkView.as_view(),
         name="user-reset-link",
+    ),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),
+    path(
+        "webhooks/<str:endpoint_id>/", webhooks.WebhookDetailView.as_view(), name="webhook-detail"
+    ),
+    path(
+        "webhooks/<str:endpoint_id>/secret",
+        webhooks.WebhookSecretRotateView.as_view(),
+        name="webhook-secret-rotate",
+    ),
+    path(
+        "webhooks/<str:endpoint_id>/delete",
+        webhooks.WebhookDeleteView.as_view(),
+        name="webhook-delete",
+    ),
+    path(
+        "webhook-deliveries/<int:delivery_id>/retry",
+        webhooks.WebhookDeliveryRetryView.as_view(),
+        name="webhook-delivery-retry",
+    ),
+    path("log-streams/", webhooks.LogStreamListView.as_view(), name="log-stream-list"),
+    path(
+        "log-streams/<str:stream_id>/",
+        webhooks.LogStreamDetailView.as_view(),
+        name="log-stream-detail",
     ),
     path("staff/", staff.StaffListView.as_view(), name="staff-list"),
     path(

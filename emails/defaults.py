@@ -20,6 +20,20 @@ RESET_JA = """<p>{{ user.name | default: user.email }} 様</p>
 <p>{{ friendly_name }}</p>
 """
 
+RESET_CODE_EN = """<p>Hello {{ user.name | default: user.email }},</p>
+<p>Someone asked to reset the password of your {{ application.name | default: friendly_name }} account ({{ user.email }}). If it was you, enter this code on the page where you asked:</p>
+<p style="font-size:28px;font-weight:bold;letter-spacing:6px">{{ code }}</p>
+<p>The code works once and expires in {{ code_lifetime_minutes }} minutes. If you did not ask for this, ignore this email: your password stays as it is.</p>
+<p>{{ friendly_name }}</p>
+"""
+
+RESET_CODE_JA = """<p>{{ user.name | default: user.email }} 様</p>
+<p>{{ application.name | default: friendly_name }} のアカウント（{{ user.email }}）のパスワード再設定が依頼されました。お心当たりがある場合は、依頼したページで次のコードを入力してください。</p>
+<p style="font-size:28px;font-weight:bold;letter-spacing:6px">{{ code }}</p>
+<p>このコードは一度だけ使え、{{ code_lifetime_minutes }} 分で期限が切れます。お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。</p>
+<p>{{ friendly_name }}</p>
+"""
+
 CHANGED_EN = """<p>Hello {{ user.name | default: user.email }},</p>
 <p>The password of your account ({{ user.email }}) was just changed, and every session that was signed in has been signed out.</p>
 <p>If you did not do this, reset your password now and contact your administrator.</p>
@@ -69,6 +83,8 @@ VERIFY_JA = """<p>{{ user.name | default: user.email }} 様</p>
 DEFAULTS = [
     ("reset_email", "en", "Reset your password", RESET_EN),
     ("reset_email", "ja", "パスワードの再設定", RESET_JA),
+    ("reset_email_by_code", "en", "Your password reset code", RESET_CODE_EN),
+    ("reset_email_by_code", "ja", "パスワード再設定コード", RESET_CODE_JA),
     ("password_changed", "en", "Your password was changed", CHANGED_EN),
     ("password_changed", "ja", "パスワードが変更されました", CHANGED_JA),
     ("blocked_account", "en", "Your account was blocked", BLOCKED_EN),

@@ -12,6 +12,7 @@ DEFAULT_URL_LIFETIME = 432000  # five days, as Auth0
 
 class TemplateName(models.TextChoices):
     RESET_EMAIL = "reset_email", _("Change password (reset link)")
+    RESET_EMAIL_BY_CODE = "reset_email_by_code", _("Change password (reset code)")
     PASSWORD_CHANGED = "password_changed", _("Password changed notification")
     BLOCKED_ACCOUNT = "blocked_account", _("Blocked account (unblock link)")
 
@@ -113,7 +114,7 @@ class EmailDelivery(models.Model):
         related_name="email_deliveries",
     )
     provider_message_id = models.CharField(max_length=255, blank=True)
-    # The same on every attempt (see emails.services.message_id_for), so that a resend after a
+    # The same on every attempt (see emails.delivery.message_id_for), so that a resend after a
     # provider timeout is recognisable as the same message.
     message_id = models.CharField(max_length=255, blank=True)
     # When the request behind it was accepted (a forgot-password request answers before the

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,31 @@ DATE_MAX_YEAR = 9999
 def tasks_in_database() -> bool:
     """True when the configured task backend is django-tasks-db (the queue is a table)."""
     return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db.")
+
+
+def task_wake(task: Any, *args: Any, run_after: datetime | None = None, what: str = "") -> None:
+    """Enqueue ``task`` for an outbox row (after the commit when the queue is not the database).
+
+    With the database as queue the task row commits with the outbox row; with a broker the
+    message goes out after the commit, so a worker never looks for a row not yet visible. A
+    wake-up lost in between (a crash, a broker outage) is made good by the row's sweep.
+    """
+    task = task.using(run_after=run_after) if run_after else task
+    if tasks_in_database():
+        task.enqueue(*args)
+        return
+
+    def wake() -> None:
+        try:
+            task.enqueue(*args)
+        except Exception as exc:
+            logger.warning(
+                "%s: the task queue is unavailable (%s); the sweep will enqueue it again",
+                what or task.name,
+                type(exc).__name__,
+            )
+
+    transaction.on_commit(wake)
 
 
 def _lease() -> timedelta:

@@ -76,7 +76,7 @@ def _enqueue(*, user: Any, block: Any, token: str) -> None:
 @receiver(tracking, dispatch_uid="rekey_delivery_feedback")
 def delivery_feedback(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
     """Record delivered, bounced, complained (and the like) on the delivery named."""
-    from emails.services import delivery_feedback_record
+    from emails.delivery import delivery_feedback_record
 
     delivery_feedback_record(
         message_id=str(event.message_id or ""),

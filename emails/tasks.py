@@ -12,6 +12,6 @@ REQUEST_QUEUE = "default"
 @task(queue_name=EMAIL_QUEUE, priority=10)
 def email_deliver(delivery_id: int) -> str:
     """Deliver one outbox row through EMAIL_BACKEND; a failure schedules the next attempt."""
-    from emails.services import delivery_attempt
+    from emails.delivery import delivery_attempt
 
     return delivery_attempt(delivery_id=delivery_id)

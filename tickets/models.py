@@ -58,6 +58,10 @@ class PasswordChangeTicket(models.Model):
     # The id of the worker task that issued it: a task run again (its worker died after the
     # commit) finds its ticket and does not send a second email.
     request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A ticket sent as a 6-digit code (the connection's reset method): the code's keyed hash,
+    # until the code is exchanged for a token on the code page; wrong tries burn it at five.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -33,7 +33,7 @@ def send_verification_email(sender: Any, user: Any, application: Any, **kwargs: 
     """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link."""
     from tickets.verification import verification_email_enqueue
 
-    verification_email_enqueue(user=user, application=application, request=kwargs.get("request"))
+    verification_email_enqueue(user=user, application=application)
 
 
 @receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")

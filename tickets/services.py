@@ -19,9 +19,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.events import log_event
-from accounts.models import Application, LogType, User
+from accounts.models import Application, LogType, ResetMethod, User
 from accounts.selectors import tenant_users
-from accounts.services import Door, password_check, password_set_checked
+from accounts.services import Audit, Door, password_check, password_set_checked
 from emails.models import (
     DEFAULT_URL_LIFETIME,
     DeliveryStatus,
@@ -47,26 +47,33 @@ def ticket_url(token: str) -> str:
     return f"{settings.PUBLIC_URL}{RESET_PATH}?ticket={token}"
 
 
+# The ticket's door for the audit's: a reset's ticket is the self-service one.
+TICKET_DOORS = {
+    Door.RESET: TicketDoor.SELF_SERVICE,
+    Door.API: TicketDoor.API,
+    Door.DASHBOARD: TicketDoor.DASHBOARD,
+    Door.COMMAND: TicketDoor.COMMAND,
+}
+
+
 def ticket_issue(
     *,
     user: User,
-    door: TicketDoor | str,
+    audit: Audit,
     application: Application | None = None,
     result_url: str = "",
     ttl_seconds: int | None = None,
     mark_email_as_verified: bool = False,
     include_email_in_redirect: bool = False,
-    actor: User | None = None,
-    caller: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
 ) -> tuple[PasswordChangeTicket, str]:
     """Issue a ticket to hand out as a link (API, dashboard, command), logged ``sapi`` once.
 
-    Returns (ticket, token). ``application`` is the ticket's (its login route and language);
-    ``caller`` the Management API client that asked, for the log. A ticket mailed by a reset
-    request is made by ``_ticket_create`` instead: that request's ``scpr`` row is its log.
+    Returns (ticket, token). The ticket's door is the audit's. ``application`` is the ticket's
+    (its login route and language); the audit's is the Management API client that asked, for
+    the log. A ticket mailed by a reset request is made by ``_ticket_create`` instead: that
+    request's ``scpr`` row is its log.
     """
+    door = TICKET_DOORS[audit.door]
     with transaction.atomic():
         ticket, token = _ticket_create(
             user=user,
@@ -76,21 +83,18 @@ def ticket_issue(
             ttl_seconds=ttl_seconds,
             mark_email_as_verified=mark_email_as_verified,
             include_email_in_redirect=include_email_in_redirect,
-            actor=actor,
+            actor=audit.actor,
         )
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Create a password change ticket",
             user=user,
-            actor=actor,
-            application=caller or application,
-            request=request,
             details={
                 "door": str(door),
                 "ticket_id": ticket.pk,
                 "expires_at": ticket.expires_at.isoformat(),
             },
-            reason=reason,
+            **(audit.log_fields() | {"application": audit.application or application}),
         )
     return ticket, token
 
@@ -232,12 +236,9 @@ def ticket_redeem(
         raise
     # The policy first, outside the claim's transaction: a refusal is logged fcp once, stays
     # logged, and leaves the ticket usable.
-    audit: dict[str, Any] = {
-        "application": ticket.application,
-        "request": request,
-        "details": {"ticket_door": ticket.door},
-    }
-    checked = password_check(user=ticket.user, password=password, door=Door.RESET, **audit)
+    audit = Audit.of(request, door=Door.RESET, application=ticket.application)
+    details = {"ticket_door": ticket.door}
+    checked = password_check(user=ticket.user, password=password, audit=audit, details=details)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -249,7 +250,7 @@ def ticket_redeem(
                 raise TicketInvalid(_problem(ticket) or TicketProblem.USED, ticket)
             ticket.used_at = now
             user = ticket.user
-            password_set_checked(user=user, checked=checked, **audit)
+            password_set_checked(user=user, checked=checked, audit=audit, details=details)
             if ticket.mark_email_as_verified and not user.email_verified:
                 user.email_verified = True
                 user.save(update_fields=["email_verified", "updated_at"])
@@ -321,21 +322,33 @@ def reset_email_send(
         return {"sent": False}
     application = Application.objects.filter(pk=client_id).first() if client_id else None
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale or language)
+    by_code = user.connection.password_reset_method == ResetMethod.CODE
+    name = TemplateName.RESET_EMAIL_BY_CODE if by_code else TemplateName.RESET_EMAIL
+    template = email_template_get(name=name, language=user.locale or language)
+    if by_code:
+        ttl = settings.REKEY_RESET_CODE_LIFETIME
+    else:
+        ttl = template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME
     with transaction.atomic():
         ticket, token = _ticket_create(
             user=user,
             door=door,
             application=application,
             result_url=template.result_url if template else "",
-            ttl_seconds=template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME,
+            ttl_seconds=ttl,
             include_email_in_redirect=bool(template and template.include_email_in_redirect),
             actor=actor,
             request_key=request_key,
         )
-        delivery = reset_email_enqueue(
-            ticket=ticket, token=token, language=language, template=template
-        )
+        if by_code:
+            from tickets.codes import reset_code_enqueue
+
+            # The ticket's token is never given out: the code is exchanged for a fresh one.
+            delivery = reset_code_enqueue(ticket=ticket, language=language, template=template)
+        else:
+            delivery = reset_email_enqueue(
+                ticket=ticket, token=token, language=language, template=template
+            )
         if delivery is not None and requested_at is not None:
             # For the request-to-send latency (metrics): the request was accepted earlier.
             EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)

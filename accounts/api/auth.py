@@ -27,6 +27,7 @@ from accounts.api.errors import (
     bad_request,
     management_exception_handler,
 )
+from accounts.audit import Audit, Door
 from accounts.events import log_event, log_event_counted
 from accounts.models import Application, ClientGrant, LogType, User
 from accounts.scopes import grant_cache_key, management_audience
@@ -210,6 +211,11 @@ class ManagementApi(APIView):
     @property
     def django_request(self) -> HttpRequest:
         return self.request._request
+
+    @property
+    def door_audit(self) -> Audit:
+        """The ``Audit`` of this call, for the write services: the client's application."""
+        return Audit.of(self.django_request, door=Door.API, application=self.client.application)
 
     def audit(self, description: str, *, user: User | None = None, **details: Any) -> None:
         """Log ``sapi`` for a successful write, as Auth0 does for every Management API write."""

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.pages import checkpoint_response, list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.clients import (
     ClientFieldsQuerySerializer,
@@ -25,7 +26,7 @@ from accounts.api.serializers.clients import (
     ManagementClientSerializer,
     grant_id,
 )
-from accounts.models import Application
+from accounts.models import Application, ClientGrant
 from accounts.selectors import applications, client_grants
 
 TAG = "Clients"
@@ -41,15 +42,6 @@ def client_data(application: Application, query: dict[str, Any]) -> dict[str, An
     return fields_applied(data, query)
 
 
-def _page(query: dict[str, Any], rows: Sequence[Any], total: int, key: str) -> Response:
-    if not query["include_totals"]:
-        return Response(rows)
-    start = query["page"] * query["per_page"]
-    return Response(
-        {"start": start, "limit": query["per_page"], "length": len(rows), "total": total, key: rows}
-    )
-
-
 class ClientListApi(ManagementApi):
     """List clients."""
 
@@ -63,11 +55,10 @@ class ClientListApi(ManagementApi):
         description=SECRET_NOTE,
         parameters=[ClientListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementClientListResponse",
-                serializers=[ManagementClientSerializer(many=True), ManagementClientPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementClientListResponse",
+                ManagementClientSerializer,
+                ManagementClientPageSerializer,
             ),
             **error_responses(400),
         },
@@ -80,9 +71,9 @@ class ClientListApi(ManagementApi):
             clients = clients.none()  # every Rekey client is first party and not global
         if app_types := query.get("app_type"):
             clients = clients.filter(app_type__in=[t.strip() for t in app_types.split(",")])
-        start = query["page"] * query["per_page"]
-        rows = [client_data(c, query) for c in clients[start : start + query["per_page"]]]
-        return _page(query, rows, clients.count() if query["include_totals"] else 0, "clients")
+        return page_response(
+            query, clients, "clients", lambda page: [client_data(c, query) for c in page]
+        )
 
 
 class ClientGetApi(ManagementApi):
@@ -122,14 +113,10 @@ class ClientGrantListApi(ManagementApi):
         summary="List client grants",
         parameters=[ClientGrantListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementClientGrantListResponse",
-                serializers=[
-                    ManagementClientGrantSerializer(many=True),
-                    ManagementClientGrantPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementClientGrantListResponse",
+                ManagementClientGrantSerializer,
+                ManagementClientGrantPageSerializer,
             ),
             **error_responses(400),
         },
@@ -147,20 +134,14 @@ class ClientGrantListApi(ManagementApi):
         if "from" in query or "take" in query:
             if checkpoint := query.get("from"):
                 grants = grants.filter(pk__gt=_grant_pk(checkpoint))
-            take = query.get("take", 50)
-            page = list(grants[: take + 1])
-            body: dict[str, Any] = {
-                "client_grants": [ManagementClientGrantSerializer(g).data for g in page[:take]]
-            }
-            if len(page) > take:
-                body["next"] = grant_id(page[take - 1])
-            return Response(body)
-        start = query["page"] * query["per_page"]
-        rows = [
-            ManagementClientGrantSerializer(g).data
-            for g in grants[start : start + query["per_page"]]
-        ]
-        return _page(query, rows, grants.count() if query["include_totals"] else 0, "client_grants")
+            return checkpoint_response(
+                grants, "client_grants", _grant_rows, query.get("take", 50), grant_id
+            )
+        return page_response(query, grants, "client_grants", _grant_rows)
+
+
+def _grant_rows(grants: Iterable[ClientGrant]) -> list[Any]:
+    return [ManagementClientGrantSerializer(g).data for g in grants]
 
 
 def _grant_pk(checkpoint: str) -> int:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.pages import checkpoint_response, list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.connections import (
     ConnectionClientChangeSerializer,
@@ -54,14 +56,10 @@ class ConnectionListApi(ManagementApi):
         summary="List connections",
         parameters=[ConnectionListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementConnectionListResponse",
-                serializers=[
-                    ManagementConnectionSerializer(many=True),
-                    ManagementConnectionPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementConnectionListResponse",
+                ManagementConnectionSerializer,
+                ManagementConnectionPageSerializer,
             ),
             **error_responses(400),
         },
@@ -74,36 +72,17 @@ class ConnectionListApi(ManagementApi):
             connections = connections.filter(strategy__in=strategies)
         if name := query.get("name"):
             connections = connections.filter(name=name)
+
+        def rows(page: Iterable[Connection]) -> list[Any]:
+            return [fields_applied(ManagementConnectionSerializer(c).data, query) for c in page]
+
         if "from" in query or "take" in query:
             connections = connections.order_by("id")
             if checkpoint := query.get("from"):
                 connections = connections.filter(id__gt=checkpoint)
             take = query.get("take", 50)
-            page = list(connections[: take + 1])
-            body: dict[str, Any] = {
-                "connections": [
-                    fields_applied(ManagementConnectionSerializer(c).data, query)
-                    for c in page[:take]
-                ]
-            }
-            if len(page) > take:
-                body["next"] = page[take - 1].id
-            return Response(body)
-        start = query["page"] * query["per_page"]
-        rows = [
-            fields_applied(ManagementConnectionSerializer(c).data, query)
-            for c in connections[start : start + query["per_page"]]
-        ]
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "total": connections.count(),
-                "connections": rows,
-            }
-        )
+            return checkpoint_response(connections, "connections", rows, take, lambda c: c.id)
+        return page_response(query, connections, "connections", rows, length=False)
 
 
 class ConnectionGetApi(ManagementApi):
@@ -168,8 +147,7 @@ class ConnectionUpdateApi(ManagementApi):
             policy=policy,
             options_extra=extra,
             enabled_clients=clients,
-            application=self.client.application,
-            request=self.django_request,
+            audit=self.door_audit,
         )
         return Response(ManagementConnectionSerializer(connection_or_404(id)).data)
 
@@ -205,6 +183,8 @@ def _policy(connection: Connection, options: dict[str, Any]) -> dict[str, Any]:
         policy["history_size"] = history.get("size", connection.history_size)
     if personal := options.get("password_no_personal_info"):
         policy["no_personal_info"] = personal["enable"]
+    if "password_reset_method" in options:
+        policy["password_reset_method"] = options["password_reset_method"]
     if dictionary := options.get("password_dictionary"):
         policy["dictionary_enable"] = dictionary["enable"]
         if "dictionary" in dictionary:
@@ -231,11 +211,13 @@ class ConnectionClientsGetApi(ManagementApi):
         clients = connection_or_404(id).applications.order_by("client_id")
         if checkpoint := query.get("from"):
             clients = clients.filter(client_id__gt=checkpoint)
-        page = list(clients.values_list("client_id", flat=True)[: query["take"] + 1])
-        body: dict[str, Any] = {"clients": [{"client_id": c} for c in page[: query["take"]]]}
-        if len(page) > query["take"]:
-            body["next"] = page[query["take"] - 1]
-        return Response(body)
+        return checkpoint_response(
+            clients.values_list("client_id", flat=True),
+            "clients",
+            lambda page: [{"client_id": c} for c in page],
+            query["take"],
+            str,
+        )
 
 
 class ConnectionClientsUpdateApi(ManagementApi):
@@ -265,7 +247,6 @@ class ConnectionClientsUpdateApi(ManagementApi):
             connection=connection,
             enable=[by_id[c["client_id"]] for c in changes if c["status"]],
             disable=[by_id[c["client_id"]] for c in changes if not c["status"]],
-            application=self.client.application,
-            request=self.django_request,
+            audit=self.door_audit,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError, Term, parse
+from accounts.api.pages import list_or_page, page_response
 from accounts.api.serializers.base import error_responses, fields_applied
 from accounts.api.serializers.logs import (
     LogListQuerySerializer,
@@ -23,7 +24,7 @@ from accounts.api.serializers.logs import (
 )
 from accounts.api.user_search import date_filter
 from accounts.models import LogEvent
-from accounts.selectors import tenant_log_events, user_by_user_id
+from accounts.selectors import logs_search, tenant_log_events, user_by_user_id
 
 TAG = "Logs"
 
@@ -51,7 +52,7 @@ LOG_FIELDS: dict[str, Callable[[Term], Q]] = {
 }
 
 
-def logs_search(query: str) -> Q:
+def log_condition(query: str) -> Q:
     """The filter of a log search ``q``."""
     condition = Q()
     for term in parse(query):
@@ -69,6 +70,12 @@ def log_rows(events: Iterable[LogEvent], query: dict[str, Any]) -> list[dict[str
     return [fields_applied(ManagementLogSerializer(event).data, query) for event in events]
 
 
+def _sorted(logs: QuerySet[LogEvent], query: dict[str, Any]) -> QuerySet[LogEvent]:
+    """Newest first, or oldest first with ``sort=date:1``."""
+    ascending = query.get("sort") == "date:1"
+    return logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
+
+
 class LogListApi(ManagementApi):
     """Search log events."""
 
@@ -81,11 +88,8 @@ class LogListApi(ManagementApi):
         summary="Search log events",
         parameters=[LogListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementLogListResponse",
-                serializers=[ManagementLogSerializer(many=True), ManagementLogPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementLogListResponse", ManagementLogSerializer, ManagementLogPageSerializer
             ),
             **error_responses(400),
         },
@@ -94,33 +98,21 @@ class LogListApi(ManagementApi):
         """Log events matching ``q``: by page (newest first) or after a checkpoint ``from``."""
         query = self.query()
         try:
-            condition = logs_search(query.get("q") or query.get("search") or "")
+            condition = log_condition(query.get("q") or query.get("search") or "")
         except QuerySyntaxError as exc:
             raise bad_request(
                 f"Query validation error: '{exc}' on property q.",
                 ErrorCode.INVALID_QUERY_STRING,
             ) from exc
-        logs = tenant_log_events().filter(condition)
+        logs = logs_search(events=tenant_log_events(), condition=condition)
         if "from" in query or "take" in query:
             # log ids begin with a millisecond timestamp: their order is the events' order.
             if checkpoint := query.get("from"):
                 logs = logs.filter(log_id__gt=checkpoint)
             after = logs.order_by("log_id")[: query.get("take", 50)]
             return Response(log_rows(after, query))
-        ascending = query.get("sort") == "date:1"
-        logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
-        start = query["page"] * query["per_page"]
-        rows = log_rows(logs[start : start + query["per_page"]], query)
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "length": len(rows),
-                "total": logs.count(),
-                "logs": rows,
-            }
+        return page_response(
+            query, _sorted(logs, query), "logs", lambda page: log_rows(page, query)
         )
 
 
@@ -159,11 +151,10 @@ class UserLogListApi(ManagementApi):
             UserLogListQuerySerializer,
         ],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementUserLogListResponse",
-                serializers=[ManagementLogSerializer(many=True), ManagementLogPageSerializer],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementUserLogListResponse",
+                ManagementLogSerializer,
+                ManagementLogPageSerializer,
             ),
             **error_responses(400, 404),
         },
@@ -174,19 +165,5 @@ class UserLogListApi(ManagementApi):
         user = user_by_user_id(id)
         if user is None:
             raise not_found("The user does not exist.", ErrorCode.INEXISTENT_USER)
-        ascending = query.get("sort") == "date:1"
-        logs = tenant_log_events().filter(user=user)
-        logs = logs.order_by(*(("date", "id") if ascending else ("-date", "-id")))
-        start = query["page"] * query["per_page"]
-        rows = log_rows(logs[start : start + query["per_page"]], {})
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": query["per_page"],
-                "length": len(rows),
-                "total": logs.count(),
-                "logs": rows,
-            }
-        )
+        logs = _sorted(tenant_log_events().filter(user=user), query)
+        return page_response(query, logs, "logs", lambda page: log_rows(page, {}))

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from accounts import ratelimit
 from accounts.api.errors import OAuthError, oauth_exception_handler
-from accounts.events import client_ip, log_event, log_event_counted
+from accounts.events import client_ip, log_event, rate_limited
 from accounts.models import Application, AppType, LogType
 from accounts.oidc.server import OIDC_GRANT_TYPES
 from accounts.oidc.views import token_response
@@ -101,16 +101,15 @@ class OAuthTokenApi(APIView):
         http_request: HttpRequest = request._request
         decision = ratelimit.hit("oauth_token", ip=client_ip(http_request))
         if not decision.allowed:
-            log_event_counted(
-                scope=f"oauth_token:{client_ip(http_request)}",
-                type=LogType.API_LIMIT,
-                description="Rate limit exceeded on /oauth/token",
+            return rate_limited(
+                Response(
+                    {"error": "too_many_requests", "error_description": "Too Many Requests"},
+                    status=429,
+                ),
+                decision=decision,
+                action="oauth_token",
                 request=http_request,
-            )
-            return Response(
-                {"error": "too_many_requests", "error_description": "Too Many Requests"},
-                status=429,
-                headers=ratelimit.headers(decision),
+                description="Rate limit exceeded on /oauth/token",
             )
         data = request.data
         grant_type = _str_param(data, "grant_type")

@@ -92,9 +92,7 @@ class UserRefreshTokensDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """Revoke every refresh token of the user."""
         user = user_or_404(id)
-        count = refresh_tokens_revoke(
-            user=user, application=self.client.application, request=self.django_request
-        )
+        count = refresh_tokens_revoke(user=user, audit=self.door_audit)
         self.audit("Delete user refresh tokens", user=user, refresh_tokens=count)
         return Response(status=status.HTTP_202_ACCEPTED)
 
@@ -129,8 +127,7 @@ class RefreshTokenDeleteApi(ManagementApi):
         token = _token_or_404(id)
         refresh_tokens_revoke(
             refresh_token=token,
-            application=self.client.application,
-            request=self.django_request,
+            audit=self.door_audit,
             description="Revoke refresh token",
         )
         self.audit("Delete refresh token", user=token.user, refresh_token_id=token.id)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, bad_request, not_found
+from accounts.api.pages import checkpoint_response
 from accounts.api.serializers.base import error_responses
 from accounts.api.serializers.sessions import (
     ManagementSessionPageSerializer,
@@ -77,11 +78,9 @@ class UserSessionListApi(ManagementApi):
                     ErrorCode.INVALID_QUERY_STRING,
                 )
             sessions = sessions.filter(id__gt=after)
-        page = list(sessions[: query["take"] + 1])
-        body: dict[str, Any] = {"sessions": sessions_data(page[: query["take"]])}
-        if len(page) > query["take"]:
-            body["next"] = page[query["take"] - 1].sid
-        return Response(body)
+        return checkpoint_response(
+            sessions, "sessions", sessions_data, query["take"], lambda s: s.sid
+        )
 
 
 class SessionGetApi(ManagementApi):
@@ -116,9 +115,5 @@ class SessionDeleteApi(ManagementApi):
     )
     def delete(self, request: Request, id: str) -> Response:
         """End the session with this id."""
-        session_delete(
-            session=session_or_404(id),
-            application=self.client.application,
-            request=self.django_request,
-        )
+        session_delete(session=session_or_404(id), audit=self.door_audit)
         return Response(status=status.HTTP_200_OK)

@@ -103,7 +103,5 @@ class TenantSettingsUpdateApi(ManagementApi):
         if "change_password" in changes:
             current = dict(tenant_settings().change_password or {})
             changes["change_password"] = current | dict(changes["change_password"])
-        updated = tenant_settings_update(
-            changes=changes, application=self.client.application, request=self.django_request
-        )
+        updated = tenant_settings_update(changes=changes, audit=self.door_audit)
         return Response(ManagementTenantSettingsSerializer(updated).data)

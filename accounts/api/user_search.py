@@ -1,4 +1,7 @@
-"""Auth0's users search ``q`` (a Lucene subset) translated into index-friendly filters."""
+"""Auth0's users search ``q`` (a Lucene subset) translated into index-friendly filters.
+
+The search itself is ``accounts.selectors``'; this is the API's query language for it.
+"""
 
 from __future__ import annotations
 
@@ -9,54 +12,25 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import make_aware
 
 from accounts.api.lucene import QuerySyntaxError, Term, condition
-from accounts.models import User, email_key
-from accounts.selectors import prefix_upper_bound, tenant_users
+from accounts.models import email_key
+from accounts.selectors import prefix_range
 
 _BOOLEANS = {"true": True, "false": False}
 
 
-@functools.cache
-def _codepoint_ordered(alias: str) -> bool:
-    """Whether the database compares text by code point (so a prefix is a range)."""
-    connection = connections[alias]
-    if connection.vendor == "sqlite":
-        return True  # BINARY collation: UTF-8 byte order is code point order
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
-            row = cursor.fetchone()
-        return bool(row) and str(row[0]).split(".")[0] in {"C", "POSIX"}
-    return False
-
-
-def prefix_filter(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix``, written so that a plain B-tree index serves it.
-
-    LIKE 'abc%' uses a B-tree only under the C collation (PostgreSQL) or with
-    case_sensitive_like (SQLite); a range ``>= 'abc' AND < 'abd'`` uses it whenever the database
-    orders text by code point, and the LIKE stays as the exact condition.
-    """
-    condition = Q(**{f"{field}__startswith": prefix})
-    upper = prefix_upper_bound(prefix)
-    if upper and _codepoint_ordered("default"):
-        condition &= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-    return condition
-
-
 def _email(term: Term) -> Q:
-    # email_key is indexed: an exact match or a prefix range uses the index.
+    # email_key is indexed: an exact match uses it, a prefix the bytewise email_c index.
     key = email_key(term.value)
-    return prefix_filter("email_key", key) if term.prefix else Q(email_key=key)
+    return prefix_range("email_c", key) if term.prefix else Q(email_key=key)
 
 
 def _user_id(term: Term) -> Q:
-    return prefix_filter("user_id", term.value) if term.prefix else Q(user_id=term.value)
+    return Q(user_id__startswith=term.value) if term.prefix else Q(user_id=term.value)
 
 
 def _name(term: Term) -> Q:
@@ -116,7 +90,7 @@ def date_filter(field: str) -> Callable[[Term], Q]:
 
 def _free_text(term: Term) -> Q:
     if term.prefix:
-        return prefix_filter("email_key", email_key(term.value)) | Q(name__istartswith=term.value)
+        return prefix_range("email_c", email_key(term.value)) | Q(name__istartswith=term.value)
     return Q(email_key__contains=email_key(term.value)) | Q(name__icontains=term.value)
 
 
@@ -241,9 +215,7 @@ def _exists(field: str) -> Q:
     return _EXISTS[field]
 
 
-def users_search(query: str) -> QuerySet[User]:
-    """The users matching ``query`` (Lucene: AND, OR, NOT, groups, ``_exists_``); raises
-    QuerySyntaxError on what we refuse."""
-    return tenant_users().filter(
-        condition(query, field=_user_field, free_text=_free_text, exists=_exists)
-    )
+def user_condition(query: str) -> Q:
+    """The filter of a users search ``q`` (Lucene: AND, OR, NOT, groups, ``_exists_``) on
+    ``tenant_users_bytewise``; raises QuerySyntaxError on what we refuse."""
+    return condition(query, field=_user_field, free_text=_free_text, exists=_exists)

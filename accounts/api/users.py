@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api.auth import ManagementApi
 from accounts.api.errors import ErrorCode, ManagementApiError, bad_request, not_found
 from accounts.api.lucene import QuerySyntaxError
+from accounts.api.pages import list_or_page, page_response
 from accounts.api.serializers.base import (
     PasswordErrorSerializer,
     error_responses,
@@ -29,9 +29,14 @@ from accounts.api.serializers.users import (
     UserListQuerySerializer,
     UserUpdateInputSerializer,
 )
-from accounts.api.user_search import users_search
+from accounts.api.user_search import user_condition
 from accounts.models import User
-from accounts.selectors import connection_by_name, user_by_user_id, users_by_email
+from accounts.selectors import (
+    connection_by_name,
+    tenant_users_bytewise,
+    user_by_user_id,
+    users_by_email,
+)
 from accounts.services import (
     DirectSetDisabled,
     PasswordChangeError,
@@ -99,14 +104,8 @@ class UserListApi(ManagementApi):
         summary="List or search users",
         parameters=[UserListQuerySerializer],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ManagementUserListResponse",
-                serializers=[
-                    ManagementUserSerializer(many=True),
-                    ManagementUserPageSerializer,
-                ],
-                resource_type_field_name=None,
-                many=False,
+            200: list_or_page(
+                "ManagementUserListResponse", ManagementUserSerializer, ManagementUserPageSerializer
             ),
             **error_responses(400),
         },
@@ -115,7 +114,7 @@ class UserListApi(ManagementApi):
         """Users matching ``q``, a page at a time; with totals when asked."""
         query = self.query()
         try:
-            users: QuerySet[User] = users_search(query.get("q") or "")
+            users = tenant_users_bytewise().filter(user_condition(query.get("q") or ""))
         except QuerySyntaxError as exc:
             raise bad_request(
                 f"Query validation error: '{exc}' on property q.",
@@ -133,17 +132,8 @@ class UserListApi(ManagementApi):
                 f"You can only page through the first {SEARCH_WINDOW} records.",
                 ErrorCode.INVALID_QUERY_STRING,
             )
-        rows = [user_data(user, query) for user in users[start : start + per_page]]
-        if not query["include_totals"]:
-            return Response(rows)
-        return Response(
-            {
-                "start": start,
-                "limit": per_page,
-                "length": len(rows),
-                "total": users.count(),
-                "users": rows,
-            }
+        return page_response(
+            query, users, "users", lambda page: [user_data(u, query) for u in page]
         )
 
 
@@ -173,8 +163,7 @@ class UserCreateApi(ManagementApi):
         try:
             user = user_create(
                 connection=connection,
-                application=self.client.application,
-                request=self.django_request,
+                audit=self.door_audit,
                 **profile,
             )
         except PasswordChangeError as exc:
@@ -246,12 +235,7 @@ class UserUpdateApi(ManagementApi):
         data.pop("verify_email", None)
         data.pop("client_id", None)
         try:
-            user = user_update(
-                user=user,
-                changes=data,
-                application=self.client.application,
-                request=self.django_request,
-            )
+            user = user_update(user=user, changes=data, audit=self.door_audit)
         except PasswordChangeError as exc:
             raise password_error(exc) from exc
         except UserAlreadyExists as exc:
@@ -279,7 +263,7 @@ class UserDeleteApi(ManagementApi):
         """Delete the user with this id, if there is one."""
         user = user_by_user_id(id)
         if user is not None:
-            user_delete(user=user, application=self.client.application, request=self.django_request)
+            user_delete(user=user, audit=self.door_audit)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -318,8 +302,6 @@ class UserSessionsDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """End every session of the user; they must sign in again everywhere."""
         user = user_or_404(id)
-        count = sessions_expire(
-            user=user, application=self.client.application, request=self.django_request
-        )
+        count = sessions_expire(user=user, audit=self.door_audit)
         self.audit("Delete user sessions", user=user, sessions=count)
         return Response(status=status.HTTP_202_ACCEPTED)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Application, Connection, _random_alnum
+from accounts.models.applications import Application
+from accounts.models.ids import _random_alnum
+from accounts.models.users import Connection
 
 
 def new_job_id() -> str:

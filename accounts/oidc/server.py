@@ -25,6 +25,7 @@ from django.utils import timezone
 from joserfc.jwk import RSAKey
 
 from accounts import bruteforce
+from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import (
     Application,
@@ -393,11 +394,13 @@ class Revocation(RevocationEndpoint):
     def revoke_token(self, token: Refresh, request: OAuth2Request) -> None:
         from accounts.services.refresh_tokens import refresh_tokens_revoke
 
-        refresh_tokens_revoke(
-            refresh_token=token.row,
+        audit = Audit.of(
+            getattr(request, "http_request", None),
+            door=Door.API,
             application=token.row.application,
-            request=getattr(request, "http_request", None),
-            description="Revoke refresh token",
+        )
+        refresh_tokens_revoke(
+            refresh_token=token.row, audit=audit, description="Revoke refresh token"
         )
 
 

@@ -4,6 +4,7 @@
 dashboard, the account page and the commands all change passwords through it.
 """
 
+from accounts.audit import Audit, Door
 from accounts.services.applications import (
     application_secret_check,
     application_secret_rotate,
@@ -20,7 +21,6 @@ from accounts.services.connections import (
 from accounts.services.passwords import (
     CheckedPassword,
     DirectSetDisabled,
-    Door,
     PasswordChangeError,
     PasswordNotSupported,
     PasswordPolicyError,
@@ -52,6 +52,7 @@ from accounts.services.users import (
 
 __all__ = [
     "USER_PROFILE_FIELDS",
+    "Audit",
     "CheckedPassword",
     "DirectSetDisabled",
     "Door",

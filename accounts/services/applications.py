@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
     ClientGrant,
     Connection,
     LogType,
-    User,
 )
 from accounts.scopes import grant_cache_key
 
@@ -25,9 +25,7 @@ def client_secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def application_secret_rotate(
-    *, application: Application, actor: User | None = None, request: HttpRequest | None = None
-) -> str:
+def application_secret_rotate(*, application: Application, audit: Audit) -> str:
     """Give the application a new client secret, logged; returns it (shown once, stored hashed)."""
     secret = secrets.token_urlsafe(48)
     with transaction.atomic():
@@ -36,11 +34,14 @@ def application_secret_rotate(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Rotate client secret",
-            actor=actor,
-            application=application,
-            request=request,
+            **_on(application, audit),
         )
     return secret
+
+
+def _on(application: Application, audit: Audit) -> dict[str, Any]:
+    """The log fields of a write on ``application``: the row names it as its application."""
+    return audit.log_fields() | {"application": application}
 
 
 def application_secret_check(*, application: Application, secret: str) -> bool:
@@ -53,8 +54,7 @@ def application_secret_check(*, application: Application, secret: str) -> bool:
 def application_update(
     *,
     application: Application,
-    actor: User | None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     name: str,
     allowed_origins: list[str],
     default_login_route: str,
@@ -74,9 +74,7 @@ def application_update(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update application",
-            actor=actor,
-            application=application,
-            request=request,
+            **_on(application, audit),
             details={
                 "allowed_origins": application.allowed_origins,
                 "default_login_route": default_login_route,
@@ -92,8 +90,7 @@ def grant_set(
     application: Application,
     audience: str,
     scopes: list[str] | None,
-    actor: User | None,
-    request: HttpRequest | None = None,
+    audit: Audit,
 ) -> ClientGrant | None:
     """Grant the application these scopes on the audience, or remove its grant when None."""
     with transaction.atomic():
@@ -112,9 +109,7 @@ def grant_set(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update client grant" if grant else "Delete client grant",
-            actor=actor,
-            application=application,
-            request=request,
+            **_on(application, audit),
             details={"audience": audience, "scopes": sorted(scopes or [])},
         )
     return grant
@@ -123,8 +118,7 @@ def grant_set(
 def application_sign_in_update(
     *,
     application: Application,
-    actor: User | None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     callbacks: list[str],
     allowed_logout_urls: list[str],
     web_origins: list[str],
@@ -146,9 +140,7 @@ def application_sign_in_update(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update application sign-in settings",
-            actor=actor,
-            application=application,
-            request=request,
+            **_on(application, audit),
             details={
                 "callbacks": application.callbacks,
                 "allowed_logout_urls": application.allowed_logout_urls,

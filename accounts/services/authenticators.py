@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit import Audit
 from accounts.events import log_event
-from accounts.models import Application, LogType, User
+from accounts.models import LogType, User
 
 DEVICE_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"
@@ -93,14 +94,7 @@ def second_factor_verify(*, user: User, code: str, request: HttpRequest | None =
     return False
 
 
-def authenticators_delete(
-    *,
-    user: User,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    application: Application | None = None,
-    reason: str = "",
-) -> int:
+def authenticators_delete(*, user: User, audit: Audit) -> int:
     """Remove the user's authenticators and recovery codes; logged ``gd_unenroll``."""
     with transaction.atomic():
         count, _ = TOTPDevice.objects.filter(user=user).delete()
@@ -109,10 +103,7 @@ def authenticators_delete(
             type=LogType.MFA_UNENROLLED,
             description="Authenticators removed",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"authenticators": count},
-            reason=reason,
+            **audit.log_fields(),
         )
     return count

@@ -7,22 +7,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
     Connection,
     LogType,
-    User,
 )
 
 
 def connection_policy_update(
     *,
     connection: Connection,
-    actor: User | None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     password_policy: str,
     min_length: int | None,
     history_enable: bool,
@@ -30,8 +28,10 @@ def connection_policy_update(
     no_personal_info: bool,
     dictionary_enable: bool,
     dictionary: list[str],
+    password_reset_method: str | None = None,
 ) -> Connection:
-    """Replace a connection's password policy; logged as ``sapi`` with the acting staff user."""
+    """Replace a connection's password policy (and reset method, link or code); logged as
+    ``sapi`` with the acting staff user."""
     with transaction.atomic():
         _policy_apply(
             connection,
@@ -42,15 +42,15 @@ def connection_policy_update(
             no_personal_info=no_personal_info,
             dictionary_enable=dictionary_enable,
             dictionary=dictionary,
+            password_reset_method=password_reset_method,
         )
         connection.save()
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update connection password policy",
-            actor=actor,
             connection_name=connection.name,
             connection_id=connection.id,
-            request=request,
+            **audit.log_fields(),
             details={
                 "password_policy": password_policy,
                 "min_length": min_length,
@@ -72,6 +72,7 @@ def _policy_apply(
     no_personal_info: bool,
     dictionary_enable: bool,
     dictionary: list[str],
+    password_reset_method: str | None = None,
 ) -> None:
     connection.password_policy = password_policy
     connection.min_length = min_length
@@ -80,6 +81,8 @@ def _policy_apply(
     connection.no_personal_info = no_personal_info
     connection.dictionary_enable = dictionary_enable
     connection.dictionary = list(dictionary)[:200]
+    if password_reset_method is not None:
+        connection.password_reset_method = password_reset_method
 
 
 def connection_update(
@@ -89,9 +92,7 @@ def connection_update(
     policy: dict[str, Any] | None = None,
     options_extra: dict[str, Any] | None = None,
     enabled_clients: Iterable[Application] | None = None,
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
 ) -> Connection:
     """Auth0's connection update: name, password policy, other options, clients. Logs ``sapi``."""
     changed: list[str] = []
@@ -112,12 +113,10 @@ def connection_update(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update a connection",
-            actor=actor,
-            application=application,
             connection_name=connection.name,
             connection_id=connection.id,
-            request=request,
             details={"fields": sorted(set(changed))},
+            **audit.log_fields(),
         )
     return connection
 
@@ -127,8 +126,7 @@ def connection_clients_set(
     connection: Connection,
     enable: Iterable[Application] = (),
     disable: Iterable[Application] = (),
-    application: Application | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
 ) -> None:
     """Enable and disable applications on a connection. Logs ``sapi``."""
     enable, disable = list(enable), list(disable)
@@ -138,10 +136,9 @@ def connection_clients_set(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update the clients of a connection",
-            application=application,
             connection_name=connection.name,
             connection_id=connection.id,
-            request=request,
+            **audit.log_fields(),
             details={
                 "enabled": sorted(a.client_id for a in enable),
                 "disabled": sorted(a.client_id for a in disable),

@@ -10,20 +10,18 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.dispatch import Signal
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import (
-    Application,
     LogType,
     PasswordHistory,
     User,
@@ -37,17 +35,6 @@ logger = logging.getLogger(__name__)
 
 # Sent inside the transaction of every password change; receivers: tickets (revoke outstanding).
 password_changed = Signal()  # kwargs: user, door
-
-
-class Door(StrEnum):
-    """Where a password change came from."""
-
-    RESET = "reset"
-    API = "api"
-    DASHBOARD = "dashboard"
-    ACCOUNT = "account"  # the user's own change, with their current password
-    COMMAND = "command"
-    IMPORT = "import"
 
 
 class PasswordChangeError(Exception):
@@ -100,11 +87,7 @@ def password_check(
     *,
     user: User,
     password: str,
-    door: Door,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
+    audit: Audit,
     details: dict[str, Any] | None = None,
 ) -> CheckedPassword:
     """Refuse what the connection's policy refuses (logging ``fcp`` once); hash what it accepts.
@@ -113,20 +96,19 @@ def password_check(
     stays; the hashing happens here too, so the write's transaction (and its row lock) is short.
     """
 
+    door = audit.door
+
     def refuse(error: PasswordChangeError) -> NoReturn:
         log_event(
             type=LogType.FAILED_CHANGE_PASSWORD,
             description=error.message,
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={
                 "door": str(door),
                 **(details or {}),
                 "rules": [f.code for f in error.failures],
             },
-            reason=reason,
+            **audit.log_fields(),
         )
         raise error
 
@@ -148,11 +130,7 @@ def password_set(
     *,
     user: User,
     password: str,
-    door: Door,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
+    audit: Audit,
     details: dict[str, Any] | None = None,
     keep_session_key: str | None = None,
 ) -> None:
@@ -161,25 +139,17 @@ def password_set(
     ``keep_session_key``: the session the user changed their own password in survives (the
     caller then refreshes its auth hash); every other session ends.
     """
-    audit: dict[str, Any] = {
-        "actor": actor,
-        "application": application,
-        "request": request,
-        "reason": reason,
-        "details": details,
-    }
-    checked = password_check(user=user, password=password, door=door, **audit)
-    password_set_checked(user=user, checked=checked, keep_session_key=keep_session_key, **audit)
+    checked = password_check(user=user, password=password, audit=audit, details=details)
+    password_set_checked(
+        user=user, checked=checked, audit=audit, details=details, keep_session_key=keep_session_key
+    )
 
 
 def password_set_checked(
     *,
     user: User,
     checked: CheckedPassword,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
+    audit: Audit,
     details: dict[str, Any] | None = None,
     keep_session_key: str | None = None,
 ) -> None:
@@ -187,45 +157,31 @@ def password_set_checked(
 
     It runs in the caller's transaction when there is one: a reset claims its ticket in the same.
     """
-    if checked.user_pk != user.pk:
-        raise ValueError("that password was checked for another user")
+    if checked.user_pk != user.pk or checked.door != audit.door:
+        raise ValueError("that password was checked for another user or door")
     _password_write(
         user=user,
         encoded=checked.encoded,
-        door=checked.door,
-        actor=actor,
-        application=application,
-        request=request,
-        reason=reason,
-        details={"door": str(checked.door), **(details or {})},
+        audit=audit,
+        details={"door": str(audit.door), **(details or {})},
         keep_session_key=keep_session_key,
     )
 
 
-def password_hash_import(*, user: User, encoded: str, actor: User | None = None) -> None:
+def password_hash_import(*, user: User, encoded: str, audit: Audit) -> None:
     """Give an existing user an imported hash, as any password change: history, log, sessions.
 
     No policy can be checked on a hash; the import checks its cost (``accounts.imports``).
     """
-    _password_write(
-        user=user,
-        encoded=encoded,
-        door=Door.IMPORT,
-        actor=actor,
-        details={"door": str(Door.IMPORT)},
-    )
+    _password_write(user=user, encoded=encoded, audit=audit, details={"door": str(audit.door)})
 
 
 def _password_write(
     *,
     user: User,
     encoded: str,
-    door: Door,
+    audit: Audit,
     details: dict[str, Any],
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
     keep_session_key: str | None = None,
 ) -> None:
     """The write of every password change: history, stamp, sessions, log, signal, hooks."""
@@ -246,12 +202,10 @@ def _password_write(
             type=LogType.SUCCESS_CHANGE_PASSWORD,
             description="Changed password",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details=details,
-            reason=reason,
+            **audit.log_fields(),
         )
+        door = audit.door
         password_changed.send(sender=User, user=user, door=door)
         transaction.on_commit(lambda: _post_change_hooks_run(user=user, door=door))
 

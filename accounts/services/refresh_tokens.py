@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import Audit
 from accounts.events import client_ip, log_event, user_agent
 from accounts.models import (
     Application,
@@ -131,9 +132,7 @@ def refresh_tokens_revoke(
     *,
     user: User | None = None,
     refresh_token: RefreshToken | None = None,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     description: str = "Revoke refresh tokens",
 ) -> int:
     """Revoke one refresh token (its whole family) or all of a user's; logged ``srrt``."""
@@ -152,10 +151,8 @@ def refresh_tokens_revoke(
             type=LogType.REFRESH_TOKENS_REVOKED,
             description=description,
             user=target,
-            actor=actor,
-            application=application,
-            request=request,
             details={"revoked": count},
+            **audit.log_fields(),
         )
     return count
 

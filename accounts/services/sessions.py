@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
@@ -29,14 +30,7 @@ def sessions_delete(user: User, keep: str | None = None) -> int:
     return len(keys)
 
 
-def sessions_expire(
-    *,
-    user: User,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    application: Application | None = None,
-    reason: str = "",
-) -> int:
+def sessions_expire(*, user: User, audit: Audit) -> int:
     """End every session and token of the user (force sign-in); returns how many sessions."""
     with transaction.atomic():
         user.security_stamp = secrets.token_hex(16)
@@ -47,22 +41,13 @@ def sessions_expire(
             type=LogType.FORCED_SIGN_IN,
             description="All sessions and tokens revoked",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"sessions": count, "refresh_tokens": tokens},
-            reason=reason,
+            **audit.log_fields(),
         )
     return count
 
 
-def session_delete(
-    *,
-    session: UserSession,
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-) -> None:
+def session_delete(*, session: UserSession, audit: Audit) -> None:
     """End one login session of a user (Auth0's DELETE /api/v2/sessions/{id}). Logs ``sapi``."""
     with transaction.atomic():
         Session.objects.filter(session_key=session.session_key).delete()
@@ -70,10 +55,8 @@ def session_delete(
             type=LogType.SUCCESS_API_OPERATION,
             description="Delete a session",
             user=session.user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"session_id": session.sid},
+            **audit.log_fields(),
         )
         session.delete()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
-from accounts.models import Application, LogType, TenantSettings, User
+from accounts.models import LogType, TenantSettings
 
 TENANT_SETTINGS_FIELDS = (
     "friendly_name",
@@ -23,9 +23,7 @@ TENANT_SETTINGS_FIELDS = (
 def tenant_settings_update(
     *,
     changes: dict[str, Any],
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
 ) -> TenantSettings:
     """Change the tenant's settings (the one row, made on first use). Logs ``sapi``."""
     unknown = set(changes) - set(TENANT_SETTINGS_FIELDS)
@@ -40,9 +38,7 @@ def tenant_settings_update(
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Update tenant settings",
-            actor=actor,
-            application=application,
-            request=request,
             details={"fields": sorted(changes)},
+            **audit.log_fields(),
         )
     return settings

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
-from accounts.models import Application, LogType, User
+from accounts.models import LogType, User
 from accounts.services.sessions import sessions_delete
 from accounts.services.users import user_access_revoked
 
 
-def user_delete(
-    *,
-    user: User,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
-) -> None:
+def user_delete(*, user: User, audit: Audit) -> None:
     """Delete a user: their reset links are revoked and sessions end. Logs ``sdu``."""
     with transaction.atomic():
         user_access_revoked.send(sender=User, user=user, why="deleted")
@@ -28,10 +21,7 @@ def user_delete(
             type=LogType.SUCCESS_USER_DELETION,
             description="Delete a User",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"sessions": count},
-            reason=reason,
+            **audit.log_fields(),
         )
         user.delete()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
-from django.http import HttpRequest
 
+from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
-    Application,
     Connection,
     LogType,
     User,
@@ -21,7 +21,6 @@ from accounts.models import (
 )
 from accounts.policy import policy_check
 from accounts.services.passwords import (
-    Door,
     PasswordNotSupported,
     PasswordPolicyError,
     password_set,
@@ -32,18 +31,10 @@ from accounts.services.sessions import sessions_expire
 # to the old address or the unblocked user (reset links) must die. Receivers: tickets.
 user_access_revoked = Signal()  # kwargs: user, why
 # A new user asked to be sent the verify_email email (tickets owns the link and the email).
-verification_email_requested = Signal()  # kwargs: user, application, request
+verification_email_requested = Signal()  # kwargs: user, application, audit
 
 
-def user_block_set(
-    *,
-    user: User,
-    blocked: bool,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    application: Application | None = None,
-    reason: str = "",
-) -> None:
+def user_block_set(*, user: User, blocked: bool, audit: Audit) -> None:
     """Block or unblock a user; blocking also ends their sessions."""
     with transaction.atomic():
         user.blocked = blocked
@@ -55,14 +46,12 @@ def user_block_set(
             type=LogType.SUCCESS_API_OPERATION,
             description="Block user" if blocked else "Unblock user",
             user=user,
-            actor=actor,
-            application=application,
-            request=request,
             details={"blocked": blocked},
-            reason=reason,
+            **audit.log_fields(),
         )
     if blocked:
-        sessions_expire(user=user, actor=actor, request=request, application=application)
+        # The block's reason is logged on the block's row, not again on the sign-out's.
+        sessions_expire(user=user, audit=replace(audit, reason=""))
 
 
 class UserAlreadyExists(Exception):
@@ -97,9 +86,7 @@ def user_create(
     connection: Connection,
     email: str,
     password: str,
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit,
     blocked: bool = False,
     user_metadata: dict[str, Any] | None = None,
     app_metadata: dict[str, Any] | None = None,
@@ -149,27 +136,18 @@ def user_create(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Create a User",
                 user=user,
-                actor=actor,
-                application=application,
-                request=request,
+                **audit.log_fields(),
             )
             if verify_email:
                 verification_email_requested.send(
-                    sender=User, user=user, application=application, request=request
+                    sender=User, user=user, application=audit.application, audit=audit
                 )
     except IntegrityError as exc:  # a concurrent create of the same email won the race
         raise UserAlreadyExists("The user already exists.") from exc
     return user
 
 
-def user_update(
-    *,
-    user: User,
-    changes: dict[str, Any],
-    application: Application | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-) -> User:
+def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
     """Update a user as Auth0's PATCH does; a ``password`` goes through ``password_set``.
 
     The password is set first: when the policy refuses it, nothing else changes. Logs one
@@ -180,14 +158,7 @@ def user_update(
     password = changes.pop("password", None)
     blocked = changes.pop("blocked", None)
     if password is not None:
-        password_set(
-            user=user,
-            password=password,
-            door=Door.API,
-            actor=actor,
-            application=application,
-            request=request,
-        )
+        password_set(user=user, password=password, audit=audit)
     fields: list[str] = []
     new_email = changes.pop("email", None)
     if new_email is not None and new_email != user.email:
@@ -219,20 +190,12 @@ def user_update(
                 # A link mailed to the old address must not outlive the change.
                 user_access_revoked.send(sender=User, user=user, why="email_changed")
             if blocked is not None and blocked != user.blocked:
-                user_block_set(
-                    user=user,
-                    blocked=blocked,
-                    actor=actor,
-                    request=request,
-                    application=application,
-                )
+                user_block_set(user=user, blocked=blocked, audit=audit)
             log_event(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Update a User",
                 user=user,
-                actor=actor,
-                application=application,
-                request=request,
+                **audit.log_fields(),
                 details={
                     "fields": sorted(
                         {

@@ -13,12 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The home page counts blocked users: a partial index keeps that count small at a
-        # million users (both PostgreSQL and SQLite have partial indexes).
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS dashboard_user_blocked ON accounts_user (id) WHERE blocked",
-            "DROP INDEX IF EXISTS dashboard_user_blocked",
-        ),
+        # The partial index on blocked users that stood here is accounts' (its migration 0011).
         migrations.CreateModel(
             name='ActivityHour',
             fields=[

@@ -20,7 +20,7 @@ from accounts.services import (
     grant_set,
 )
 from dashboard.forms import ApplicationForm, DangerForm, GrantForm, SignInSettingsForm
-from dashboard.permissions import StaffView, reauth_needed
+from dashboard.permissions import StaffView, reauth_needed, staff_audit
 
 
 class ApplicationListView(StaffView):
@@ -52,8 +52,7 @@ class ApplicationDetailView(StaffView):
             return self.render(application, form, status=400)
         application_update(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
             name=form.cleaned_data["name"],
             allowed_origins=form.cleaned_data["allowed_origins_text"],
             default_login_route=form.cleaned_data["default_login_route"],
@@ -110,8 +109,7 @@ class ApplicationGrantView(ApplicationDetailView):
             application=application,
             audience=management_audience(),
             scopes=form.cleaned_data["scopes"] if form.cleaned_data["enabled"] else None,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
         )
         messages.success(request, _("Management API access saved."))
         return redirect("dashboard:application-detail", client_id=application.client_id)
@@ -132,8 +130,7 @@ class ApplicationSignInView(ApplicationDetailView):
             )
         application_sign_in_update(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
             **form.cleaned_data,
         )
         messages.success(request, _("Sign-in settings saved."))
@@ -156,7 +153,6 @@ class ApplicationSecretRotateView(ApplicationDetailView):
             )
         secret = application_secret_rotate(
             application=application,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            audit=staff_audit(request),
         )
         return self.render(application, ApplicationForm(instance=application), new_secret=secret)

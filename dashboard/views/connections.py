@@ -15,7 +15,7 @@ from accounts.models import Connection, PolicyLevel
 from accounts.policy import PasswordRule, policy_check, policy_rules
 from accounts.services import connection_policy_update
 from dashboard.forms import ConnectionPolicyForm, TryPasswordForm
-from dashboard.permissions import StaffView
+from dashboard.permissions import StaffView, staff_audit
 
 PER_USER = {PasswordRule.IN_HISTORY, PasswordRule.PERSONAL_INFO}
 
@@ -52,10 +52,7 @@ class ConnectionDetailView(StaffView):
         if not connection.is_database or not form.is_valid():
             return self.render(form, connection, status=400)
         connection_policy_update(
-            connection=connection,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
-            **form.policy_fields(),
+            connection=connection, audit=staff_audit(request), **form.policy_fields()
         )
         messages.success(request, _("Password policy saved."))
         return redirect("dashboard:connection-detail", connection_id=connection.id)

@@ -25,7 +25,7 @@ from accounts.bruteforce import login_blocks_of_user, login_blocks_release
 from accounts.models import User
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.services import (
-    Door,
+    Audit,
     PasswordChangeError,
     PasswordPolicyError,
     password_change_allowed,
@@ -35,7 +35,7 @@ from accounts.services import (
 )
 from accounts.services.authenticators import authenticators_delete
 from dashboard.forms import BlockForm, DangerForm, PasswordChangeForm
-from dashboard.permissions import StaffView, administrator_required, reauth_needed
+from dashboard.permissions import StaffView, administrator_required, reauth_needed, staff_audit
 from dashboard.views.users import danger_context, user_get
 from tickets.models import TicketDoor
 from tickets.requests import reset_request_check
@@ -129,6 +129,10 @@ class DangerActionView(StaffView):
     def perform(self, form: Any, target: User) -> HttpResponse:
         raise NotImplementedError
 
+    def audit(self, form: Any) -> Audit:
+        """The ``Audit`` of this action: the staff member, their request and their reason."""
+        return staff_audit(self.request, reason=form.cleaned_data.get("reason", ""))
+
     def render(
         self, form: DangerForm, target: User, status: int = 200, **extra: Any
     ) -> HttpResponse:
@@ -186,12 +190,7 @@ class PasswordChangeView(DangerActionView):
     def perform(self, form: Any, target: User) -> HttpResponse:
         try:
             password_set(
-                user=target,
-                password=form.cleaned_data["new_password1"],
-                door=Door.DASHBOARD,
-                actor=self.request.user,  # type: ignore[arg-type]
-                request=self.request,
-                reason=form.cleaned_data["reason"],
+                user=target, password=form.cleaned_data["new_password1"], audit=self.audit(form)
             )
         except PasswordPolicyError as exc:
             rules = policy_rules(target.connection)
@@ -213,12 +212,7 @@ class ForceSignInView(DangerActionView):
     button = gettext_lazy("Force sign in")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        count = sessions_expire(
-            user=target,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        count = sessions_expire(user=target, audit=self.audit(form))
         message = ngettext(
             "Signed out of %(n)d session.", "Signed out of %(n)d sessions.", count
         ) % {"n": count}
@@ -235,12 +229,7 @@ class AuthenticatorsDeleteView(DangerActionView):
     button = gettext_lazy("Remove authenticators")
 
     def perform(self, form: Any, target: User) -> HttpResponse:
-        count = authenticators_delete(
-            user=target,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        count = authenticators_delete(user=target, audit=self.audit(form))
         return self.done(target, _("%(n)d authenticators removed.") % {"n": count})
 
 
@@ -276,13 +265,7 @@ class BlockView(DangerActionView):
 
     def perform(self, form: Any, target: User) -> HttpResponse:
         blocked = form.cleaned_data["blocked"]
-        user_block_set(
-            user=target,
-            blocked=blocked,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        user_block_set(user=target, blocked=blocked, audit=self.audit(form))
         return self.done(target, _("User blocked.") if blocked else _("User unblocked."))
 
 
@@ -346,13 +329,7 @@ class ResetLinkView(DangerActionView):
         if why := password_change_allowed(target):
             form.add_error(None, why)
             return self.render(form, target, status=400)
-        ticket, token = ticket_issue(
-            user=target,
-            door=TicketDoor.DASHBOARD,
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
-        )
+        ticket, token = ticket_issue(user=target, audit=self.audit(form))
         # Rendered in this response only (never_cache): the link is not kept anywhere to show.
         url = ticket_url(token)
         if self.in_dialog:

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from dashboard.emails import local_inbox_in_use, provider_name, sample_context
 from dashboard.forms import DeliveryFilterForm, EmailTemplateForm
-from dashboard.permissions import StaffView, administrator_required
+from dashboard.permissions import StaffView, administrator_required, staff_audit
 from dashboard.selectors import BY_CREATED, keyset_page
+from emails.delivery import deliveries_retry
 from emails.models import EmailDelivery, EmailTemplate, InboxMessage
 from emails.rendering import TemplateRenderError, render_deadline, template_render
 from emails.selectors import (
@@ -22,7 +23,7 @@ from emails.selectors import (
     email_templates_list,
     inbox_messages_list,
 )
-from emails.services import deliveries_retry, email_enqueue, email_template_update, lease
+from emails.services import email_enqueue, email_template_update, lease
 
 
 class EmailTemplateListView(StaffView):
@@ -57,8 +58,7 @@ class EmailTemplateDetailView(StaffView):
             email_template_update(
                 template=template,
                 changes=form.template_fields(),
-                actor=request.user,  # type: ignore[arg-type]
-                request=request,
+                audit=staff_audit(request),
             )
         messages.success(request, _("Template saved."))
         return redirect("dashboard:email-template-detail", name=name, language=language)

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from accounts.models import LogEvent
+from accounts.selectors import logs_search
 from dashboard.forms import LogSearchForm
 from dashboard.permissions import StaffView
-from dashboard.selectors import BY_DATE, keyset_page, logs_search
+from dashboard.selectors import BY_DATE, keyset_page
 
 
 def _day_start(day: Any) -> datetime | None:

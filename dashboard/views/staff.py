@@ -22,7 +22,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import User
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.selectors import staff_users
-from accounts.services import Door, PasswordChangeError, PasswordPolicyError, password_set
+from accounts.services import (
+    Audit,
+    Door,
+    PasswordChangeError,
+    PasswordPolicyError,
+    password_set,
+)
 from dashboard.forms import AccountPasswordForm
 from dashboard.permissions import TIMEZONE_SESSION_KEY, StaffView, otp_device_confirmed
 from dashboard.views.danger import PasswordChangeView
@@ -78,9 +84,7 @@ class AccountPasswordView(StaffView):
             password_set(
                 user=user,
                 password=form.cleaned_data["new_password1"],
-                door=Door.ACCOUNT,
-                actor=user,
-                request=request,
+                audit=Audit.of(request, door=Door.ACCOUNT, actor=user),
                 keep_session_key=request.session.session_key,
             )
         except PasswordPolicyError as exc:

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy
 from accounts.bruteforce import login_blocks_of_user
 from accounts.models import LogEvent, LogType, User
 from accounts.policy import policy_rules
-from accounts.selectors import tenant_users
+from accounts.selectors import SUBSTRING_MIN, tenant_users, users_count, users_search
 from accounts.services import password_change_allowed
 from dashboard import related
 from dashboard.activity import activity_series, blocked_users_count, delivery_counts
 from dashboard.forms import UserSearchForm
 from dashboard.permissions import StaffView
-from dashboard.selectors import SUBSTRING_MIN, keyset_page, users_count, users_search
+from dashboard.selectors import users_page
 
 # Where a password change came from (accounts.services.Door), as the user page says it.
 DOOR_LABELS = {
@@ -55,7 +55,7 @@ class UserListView(StaffView):
             blocked=data.get("blocked", ""),
             sort=data.get("sort", ""),
         )
-        page = keyset_page(search.parts, search.ordering, data.get("cursor", ""))
+        page = users_page(search, data.get("cursor", ""))
         total, more = users_count(search)
         params = request.GET.copy()
         params.pop("cursor", None)

@@ -73,8 +73,7 @@ class EmailTemplateWriteApi(ManagementApi):
             email_template_update(
                 template=template,
                 changes=changes,
-                application=self.client.application,
-                request=self.django_request,
+                audit=self.door_audit,
                 details={"method": self.request.method, "path": self.request.path},
             )
         except TemplateInvalid as exc:

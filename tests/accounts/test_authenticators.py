@@ -10,9 +10,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
-from tickets.services import TicketDoor, ticket_issue
+from tickets.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
 NEW = "Brand-New-Pass-9"
@@ -70,7 +71,7 @@ def test_a_wrong_enrolment_code_is_refused(user):
 
 
 def open_link(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     client.get("/u/reset-password", {"ticket": token})
 
 

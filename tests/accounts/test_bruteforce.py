@@ -277,11 +277,11 @@ def test_the_blocked_message_is_in_japanese(client, user) -> None:
 
 
 def test_a_password_change_releases_the_users_blocks(client, user) -> None:
-    from accounts.services import Door, password_set
+    from accounts.services import Audit, Door, password_set
 
     guess(client, user, 10)
 
-    password_set(user=user, password="Brand-New-Secret-77", door=Door.RESET)
+    password_set(user=user, password="Brand-New-Secret-77", audit=Audit(door=Door.RESET))
 
     assert LoginBlock.objects.count() == 0
     event = LogEvent.objects.get(type=LogType.BLOCK_RELEASED)

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
 
+from accounts.audit import Audit, Door
 from accounts.management.commands import import_users
 from accounts.models import Application, LogEvent, LogType, User
 from tests.factories import SocialConnectionFactory, UserFactory
@@ -174,7 +175,7 @@ def test_import_upsert_changes_a_password_as_every_door_does(tmp_path, user) -> 
 
     from accounts.models import PasswordHistory
     from tickets.models import PasswordChangeTicket
-    from tickets.services import TicketDoor, ticket_issue
+    from tickets.services import ticket_issue
 
     browser = Client()
     browser.post(
@@ -182,7 +183,7 @@ def test_import_upsert_changes_a_password_as_every_door_does(tmp_path, user) -> 
         {"email": user.email, "password": "Correct-Horse-42", "connection": user.connection.name},
     )
     assert Session.objects.count() == 1
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     stamp = user.security_stamp
 
     path = write_users(tmp_path, [bcrypt_entry(user.email, "Imported-Pass-7")])

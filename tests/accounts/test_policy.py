@@ -87,14 +87,14 @@ def test_no_personal_info_refuses_name_nickname_and_email_local_part(connection)
 
 @pytest.mark.django_db
 def test_history_refuses_the_current_and_recent_passwords(connection) -> None:
-    from accounts.services import Door, password_set
+    from accounts.services import Audit, Door, password_set
 
     connection.history_enable = True
     connection.history_size = 2
     connection.save()
     user = UserFactory(connection=connection, password="First-pass-1")
-    password_set(user=user, password="Second-pass-2", door=Door.COMMAND)
-    password_set(user=user, password="Third-pass-3", door=Door.COMMAND)
+    password_set(user=user, password="Second-pass-2", audit=Audit(door=Door.COMMAND))
+    password_set(user=user, password="Third-pass-3", audit=Audit(door=Door.COMMAND))
     assert {f.code for f in policy_check(connection, "Third-pass-3", user)} == {
         PasswordRule.IN_HISTORY
     }

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.scopes import management_audience
-from accounts.services import grant_set
+from accounts.services import Audit, Door, grant_set
 from tests.management_api import error
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,12 @@ def test_attack_a_token_stops_working_when_its_grant_is_removed(api, m2m):
     """Attack: a token kept working for 24 h after its client's grant was removed."""
     assert api.get("/api/v2/connections").status_code == 200
 
-    grant_set(application=m2m.application, audience=management_audience(), scopes=None, actor=None)
+    grant_set(
+        application=m2m.application,
+        audience=management_audience(),
+        scopes=None,
+        audit=Audit(door=Door.COMMAND),
+    )
     response = api.get("/api/v2/connections")
 
     assert response.status_code == 401
@@ -33,7 +38,7 @@ def test_a_narrowed_grant_narrows_the_tokens_already_issued(api, m2m):
         application=m2m.application,
         audience=management_audience(),
         scopes=["read:logs"],
-        actor=None,
+        audit=Audit(door=Door.COMMAND),
     )
 
     assert api.get("/api/v2/connections").status_code == 403

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.audit import Audit, Door
 from accounts.models import STAFF_CONNECTION_NAME, LogEvent
 from emails.models import EmailDelivery
 from tests.emails.worker import run_worker
@@ -164,9 +165,9 @@ def test_the_tenant_login_page_never_signs_staff_in(client, admin):
 
 
 def test_a_ticket_made_for_staff_by_an_operator_never_works(client, admin):
-    from tickets.services import TicketDoor, ticket_issue
+    from tickets.services import ticket_issue
 
-    _, token = ticket_issue(user=admin, door=TicketDoor.API)
+    _, token = ticket_issue(user=admin, audit=Audit(door=Door.API))
 
     response = client.get("/u/reset-password", {"ticket": token})
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.contrib.sessions.models import Session
 
+from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import LogEvent, LogType, User, UserSession
 from tests.api.test_logs import expected as expected_log
@@ -15,7 +16,7 @@ from tests.api.test_users_write import logged_in
 from tests.factories import StaffFactory, UserFactory
 from tests.management_api import error
 from tickets.models import PasswordChangeTicket
-from tickets.services import TicketDoor, ticket_issue
+from tickets.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
 UNKNOWN_ID = "auth0|000000000000000000000000"
@@ -43,7 +44,7 @@ def test_delete_ends_the_users_sessions(api, user):
 
 
 def test_delete_leaves_none_of_the_users_reset_links(api, user):
-    ticket, _token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     api.delete(f"/api/v2/users/{user.user_id}")
 

@@ -7,12 +7,13 @@ from django.contrib.auth.hashers import check_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, User, UserSession
 from emails.models import EmailDelivery
 from tests.api.test_users import expected
 from tests.factories import DEFAULT_PASSWORD, SocialConnectionFactory, UserFactory
 from tests.management_api import error
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.models import PasswordChangeTicket, TicketStatus
 from tickets.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +245,7 @@ def test_create_needs_create_users(api_with, connection):
 
 def test_patch_with_a_password_sets_it_and_ends_sessions_and_tickets(api, user, m2m):
     session_key = logged_in(user)
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     stamp = user.security_stamp
 
     response = api.patch(
@@ -522,7 +523,7 @@ def test_delete_sessions_needs_delete_sessions(api_with, user):
 
 def test_tickets_of_other_users_are_untouched_by_a_password_change(api, user, connection):
     other = UserFactory(connection=connection)
-    ticket, _ = ticket_issue(user=other, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=other, audit=Audit(door=Door.RESET))
 
     api.patch(f"/api/v2/users/{user.user_id}", {"password": STRONG})
 

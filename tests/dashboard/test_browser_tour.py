@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
 from emails.models import InboxMessage
 from tests.dashboard.test_browser import (  # noqa: F401 (fixtures)
@@ -26,7 +27,6 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from tickets.models import TicketDoor
 from tickets.services import ticket_issue
 
 pytestmark = [
@@ -234,7 +234,7 @@ def test_every_page_is_accessible_and_never_scrolls_sideways(live, browser, view
     staff = StaffFactory(email="admin@example.com")
     user = UserFactory(email="a.very.long.address.for.wrapping@subdomain.example.com")
     application = ApplicationFactory()
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     event = LogEvent.objects.create(type=LogType.SUCCESS_LOGIN, user=user, user_name=user.email)
 
     problems: dict[str, list[str]] = {}
@@ -360,7 +360,7 @@ def test_screenshots_of_the_home_page_and_the_danger_zone(live, browser, tmp_pat
 
 def test_the_reset_page_shows_a_local_strength_meter_as_advice(live, browser):
     user = UserFactory(email="meter@example.com")
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     with new_page(browser) as page:
         requests: list[str] = []

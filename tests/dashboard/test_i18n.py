@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.audit import Audit, Door
+
 pytestmark = pytest.mark.django_db
 
 
@@ -44,10 +46,9 @@ def test_log_types_and_date_range_are_japanese_with_their_own_context(staff_clie
 
 
 def test_ticket_door_and_status_are_japanese_on_the_user_page(staff_client, user):
-    from tickets.models import TicketDoor
     from tickets.services import ticket_issue
 
-    ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     response = staff_client.get(
         reverse("dashboard:user-detail", args=[user.user_id]), HTTP_ACCEPT_LANGUAGE="ja"

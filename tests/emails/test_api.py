@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent
 from emails.models import EmailTemplate
 from emails.rendering import TEMPLATE_MAX_BYTES
@@ -88,12 +89,11 @@ def test_patch_changes_the_properties_sent_and_logs_sapi(api, m2m):
 
 
 def test_the_new_lifetime_applies_to_the_next_reset_link(api, user):
-    from tickets.models import TicketDoor
     from tickets.services import ticket_issue
 
     api.patch(URL, {"urlLifetimeInSeconds": 600})
 
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     assert (ticket.expires_at - ticket.created_at).total_seconds() == 600
 
 
@@ -225,10 +225,8 @@ def test_post_creates_a_template_and_answers_200_as_auth0(api, m2m):
     "name",
     [
         "verify_email_by_code",
-        "reset_email_by_code",
         "welcome_email",
-        # blocked_account and verify_email exist already: brute-force protection and email
-        # verification send them.
+        # blocked_account, reset_email_by_code and verify_email exist already: Rekey sends them.
         "stolen_credentials",
         "enrollment_email",
         "mfa_oob_code",

@@ -13,9 +13,10 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from accounts.models import LogEvent, LogType
+from emails.delivery import delivery_retry
 from emails.models import DeliveryStatus, EmailDelivery, InboxMessage
 from emails.rendering import RenderedEmail
-from emails.services import delivery_retry, email_enqueue
+from emails.services import email_enqueue
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import LogEvent, LogType
+from emails.delivery import deliveries_retry, outbox_sweep
 from emails.models import DeliveryStatus, EmailDelivery, InboxMessage
 from emails.queue import tasks_stalled_requeue
-from emails.services import deliveries_retry, email_enqueue, outbox_sweep
+from emails.services import email_enqueue
 from tests.factories import ConnectionFactory, UserFactory
 from tickets.models import PasswordChangeTicket
 from tickets.requests import (

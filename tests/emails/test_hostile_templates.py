@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
 from tests.emails.limits import HUGE_LOOP, MANY_LOOPS, NESTED_LOOPS, QUADRATIC_JOIN, budget
@@ -66,7 +67,7 @@ def test_the_failure_names_no_value_of_the_context(user, worker):
 
 def test_a_hostile_password_changed_template_does_not_undo_the_reset(user, worker):
     store("password_changed", HUGE_LOOP)
-    _, token = ticket_issue(user=user, door="api")
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.API))
 
     with budget():
         ticket_redeem(token=token, password="A brand new passphrase 42!")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.services import Door, password_set
+from accounts.audit import Audit, Door
+from accounts.services import password_set
 from emails.models import EmailTemplate, InboxMessage
 from emails.rendering import TemplateRenderError, template_render
 from emails.selectors import email_template_get
 from emails.services import email_context, template_email_enqueue
-from tickets.models import TicketDoor
 from tickets.services import ticket_issue, ticket_redeem
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,8 @@ def test_default_templates_exist_in_english_and_japanese(db):
     assert names == {
         ("reset_email", "en"),
         ("reset_email", "ja"),
+        ("reset_email_by_code", "en"),
+        ("reset_email_by_code", "ja"),
         ("password_changed", "en"),
         ("password_changed", "ja"),
         ("blocked_account", "en"),
@@ -72,7 +74,7 @@ def test_a_disabled_template_sends_nothing(user):
 
 
 def test_a_self_service_reset_sends_the_password_changed_notification(user, worker):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     ticket_redeem(token=token, password=NEW_PASSWORD)
     worker()
@@ -83,7 +85,7 @@ def test_a_self_service_reset_sends_the_password_changed_notification(user, work
 
 def test_the_notification_can_be_disabled(user, worker):
     EmailTemplate.objects.filter(name="password_changed").update(enabled=False)
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     ticket_redeem(token=token, password=NEW_PASSWORD)
     worker()
@@ -92,7 +94,7 @@ def test_the_notification_can_be_disabled(user, worker):
 
 
 def test_a_direct_set_sends_no_notification(user, worker):
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
     worker()
 
     assert InboxMessage.objects.count() == 0

@@ -8,7 +8,7 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from accounts.models import AppType, RefreshTokenRotation
-from accounts.services import application_secret_rotate
+from accounts.services import Audit, Door, application_secret_rotate
 from tests.factories import ApplicationFactory
 
 CALLBACK = "http://localhost:3000/callback"
@@ -34,7 +34,7 @@ def confidential(connection, **fields):
         "grant_types": ["authorization_code", "refresh_token", "password", PASSWORD_REALM],
     }
     app = ApplicationFactory(connections=[connection], **{**defaults, **fields})
-    return app, application_secret_rotate(application=app)
+    return app, application_secret_rotate(application=app, audit=Audit(door=Door.COMMAND))
 
 
 def pkce() -> tuple[str, str]:

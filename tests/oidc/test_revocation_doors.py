@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, RefreshToken
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from tests.oidc.helpers import PASSWORD_REALM, confidential
-from tickets.services import TicketDoor, ticket_issue
+from tickets.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
 NEW = "Brand-New-Pass-9"
@@ -75,7 +76,7 @@ def test_tokens_work_until_something_ends_them(tokens):
 
 
 def test_a_reset_by_link_ends_them(client, user, tokens):
-    _, ticket = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, ticket = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     client.get("/u/reset-password", {"ticket": ticket})
 
     client.post("/u/reset-password/set", {"password": NEW, "password2": NEW})

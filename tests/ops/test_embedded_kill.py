@@ -8,6 +8,7 @@ mid-task. Every request still ends in one email per user.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 from tests.ops.livestack import BIN, ROOT, base_env, free_port
 from tests.ops.test_procfile import descendants
+from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.live
 
@@ -39,6 +41,16 @@ class SlowSink:
             for rcpt in envelope.rcpt_tos:
                 self.by_recipient[rcpt].append(message_id)
         return "250 OK"
+
+
+def hook_emails(hooks: Receiver) -> set[str]:
+    return {item.payload["data"]["email"] for item in hooks.received if item.payload}
+
+
+def streamed(stream: Receiver) -> list[dict]:
+    """The scpr events a log stream delivered, in the order received (repeats included)."""
+    events = [event for item in stream.received for event in json.loads(item.body)]
+    return [event for event in events if event["data"]["type"] == "scpr"]
 
 
 def manage(env, *args: str) -> str:
@@ -71,10 +83,34 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
         REKEY_SWEEP_INTERVAL="1",
         REKEY_LOCAL_INBOX_ECHO="0",
         RATELIMIT_ENABLE="0",
+        REKEY_WEBHOOK_ALLOW_PRIVATE="1",
     )
     env.pop("DATABASE_URL_TEST", None)
     manage(env, "migrate", "-v0")
     emails = [f"embedded{n}@example.com" for n in range(USERS)]
+    # A webhook receiver for the same requests: the killed worker loses no event either.
+    hooks = Receiver()
+    hooks.secrets = [
+        manage(
+            env,
+            "shell",
+            "-v0",
+            "-c",
+            "from webhooks.services import endpoint_create\n"
+            f"print(endpoint_create(url={hooks.url!r}, events=['password.reset_requested'])[1])",
+        ).strip()
+    ]
+    # And a log stream of the same requests' scpr rows: in order, at least once.
+    stream = Receiver()
+    manage(
+        env,
+        "shell",
+        "-v0",
+        "-c",
+        "from webhooks.streams import log_stream_create\n"
+        f"log_stream_create(name='SIEM', endpoint={stream.url!r}, "
+        "filters=[{'type': 'category', 'name': 'user.notification'}])",
+    )
     manage(
         env,
         "shell",
@@ -111,13 +147,37 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
         os.kill(victim, signal.SIGKILL)  # mid-task: the sink holds each message 0.3 s
 
         deadline = time.monotonic() + 60
-        while len(sink.by_recipient) < USERS and time.monotonic() < deadline:
+        while time.monotonic() < deadline and (
+            len(sink.by_recipient) < USERS
+            or len(hook_emails(hooks)) < USERS
+            or len({e["data"]["user_name"] for e in streamed(stream)}) < USERS
+        ):
             time.sleep(0.2)
         time.sleep(1)
         log = (tmp_path / "worker.log").read_text()[-2000:]
         assert sorted(sink.by_recipient) == sorted(emails), log
         for rcpt, ids in sink.by_recipient.items():
             assert len(set(ids)) == 1, (rcpt, ids)
+        # Every request's event arrived, verified by standardwebhooks; a resend keeps its id.
+        assert sorted(hook_emails(hooks)) == sorted(emails)
+        assert all(item.verified_with for item in hooks.received)
+        by_email: dict[str, set[str]] = defaultdict(set)
+        for item in hooks.received:
+            by_email[item.payload["data"]["email"]].add(item.headers["webhook-id"])
+        assert all(len(ids) == 1 for ids in by_email.values()), by_email
+        # The stream: every request's row, in the order of the log (a resent batch repeats).
+        rows = streamed(stream)
+        assert sorted({e["data"]["user_name"] for e in rows}) == sorted(emails)
+        in_log_order = manage(
+            env,
+            "shell",
+            "-v0",
+            "-c",
+            "from accounts.models import LogEvent\n"
+            "print(' '.join(LogEvent.objects.filter(type='scpr').order_by('pk')"
+            ".values_list('log_id', flat=True)))",
+        ).split()
+        assert list(dict.fromkeys(e["log_id"] for e in rows)) == in_log_order
         statuses = manage(
             env,
             "shell",
@@ -138,3 +198,5 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         controller.stop()
+        hooks.stop()
+        stream.stop()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
 from emails.models import InboxMessage
 from tests.factories import SocialConnectionFactory, UserFactory
@@ -60,9 +61,9 @@ def test_create_password_ticket_refuses_a_social_user(db):
 
 
 def test_purge_tickets_removes_old_finished_tickets_only(user):
-    ticket_issue(user=user, door=TicketDoor.API, ttl_seconds=60)
+    ticket_issue(user=user, audit=Audit(door=Door.API), ttl_seconds=60)
     with time_machine.travel(timezone.now() + timedelta(days=40), tick=False):
-        fresh, _ = ticket_issue(user=user, door=TicketDoor.API)
+        fresh, _ = ticket_issue(user=user, audit=Audit(door=Door.API))
         out = run("purge_tickets")
 
     assert out.strip() == "Deleted 1 tickets."

@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.db import connection as db_connection
 
+from accounts.audit import Audit, Door
 from tests.factories import ConnectionFactory, UserFactory
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.models import PasswordChangeTicket, TicketStatus
 from tickets.services import TicketInvalid, ticket_issue, ticket_redeem
 
 PARALLEL = 20
@@ -50,7 +51,7 @@ def redeem_in_parallel(token: str) -> list[str]:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_parallel_redeems_on_postgresql_have_exactly_one_winner(postgres):
     user = UserFactory(connection=ConnectionFactory(password_policy="low"))
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     outcomes = redeem_in_parallel(token)
 
@@ -102,7 +103,7 @@ def test_twenty_parallel_issues_on_postgresql_leave_exactly_one_valid_ticket(pos
     def issue() -> None:
         try:
             barrier.wait()
-            ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+            ticket_issue(user=user, audit=Audit(door=Door.RESET))
         except Exception as error:
             errors.append(f"{type(error).__name__}: {error}")
         finally:

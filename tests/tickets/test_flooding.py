@@ -10,11 +10,11 @@ import time_machine
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
 from emails.models import InboxMessage
 from tests.factories import DEFAULT_PASSWORD, ApplicationFactory
 from tests.tickets.helpers import counting_work
-from tickets.models import TicketDoor
 from tickets.services import ticket_issue
 
 URL = "/dbconnections/change_password"
@@ -180,7 +180,7 @@ def test_attack_refused_reset_posts_are_limited_per_ticket(client, user, setting
     user.connection.save()
     user.set_password(DEFAULT_PASSWORD)
     user.save()
-    _ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     client.get("/u/reset-password", {"ticket": token})
     reused = {"password": DEFAULT_PASSWORD, "password2": DEFAULT_PASSWORD}
 

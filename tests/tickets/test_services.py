@@ -8,10 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType
-from accounts.services import Door, PasswordPolicyError, password_set
+from accounts.services import PasswordPolicyError, password_set
 from emails.models import EmailTemplate
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.models import PasswordChangeTicket, TicketStatus
 from tickets.services import (
     TicketInvalid,
     TicketProblem,
@@ -27,7 +28,7 @@ NEW_PASSWORD = "Brand-New-Secret-77"
 
 @pytest.mark.django_db
 def test_issue_stores_only_the_hash_of_a_256_bit_token(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.API)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.API))
 
     assert len(token) >= 43  # 32 random bytes, base64url
     assert ticket.token_hash == token_hash(token)
@@ -38,15 +39,15 @@ def test_issue_stores_only_the_hash_of_a_256_bit_token(user):
 @pytest.mark.django_db
 def test_ticket_url_is_built_from_public_url_only(user, settings):
     settings.PUBLIC_URL = "https://id.example.org"
-    _, token = ticket_issue(user=user, door=TicketDoor.API)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.API))
 
     assert ticket_url(token) == f"https://id.example.org/u/reset-password?ticket={token}"
 
 
 @pytest.mark.django_db
 def test_issuing_a_ticket_revokes_the_older_ones(user):
-    old, old_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    new, new_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    old, old_token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    new, new_token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     old.refresh_from_db()
     assert old.status == TicketStatus.REVOKED
@@ -58,7 +59,7 @@ def test_issuing_a_ticket_revokes_the_older_ones(user):
 
 @pytest.mark.django_db
 def test_lifetime_defaults_to_five_days(user):
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     assert ticket.expires_at - ticket.created_at == timedelta(days=5)
 
@@ -67,21 +68,21 @@ def test_lifetime_defaults_to_five_days(user):
 def test_lifetime_follows_the_reset_email_templates_url_lifetime(user):
     EmailTemplate.objects.filter(name="reset_email").update(url_lifetime_in_seconds=3600)
 
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     assert ticket.expires_at - ticket.created_at == timedelta(hours=1)
 
 
 @pytest.mark.django_db
 def test_ttl_seconds_sets_the_lifetime_of_api_tickets(user):
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.API, ttl_seconds=120)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.API), ttl_seconds=120)
 
     assert ticket.expires_at - ticket.created_at == timedelta(seconds=120)
 
 
 @pytest.mark.django_db
 def test_expired_ticket_is_refused_once_time_has_moved(user):
-    _, token = ticket_issue(user=user, door=TicketDoor.API, ttl_seconds=600)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.API), ttl_seconds=600)
 
     with (
         time_machine.travel(timezone.now() + timedelta(seconds=601), tick=False),
@@ -96,7 +97,7 @@ def test_expired_ticket_is_refused_once_time_has_moved(user):
 
 @pytest.mark.django_db
 def test_redeem_sets_the_password_and_uses_the_ticket(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     ticket_redeem(token=token, password=NEW_PASSWORD)
 
@@ -111,7 +112,7 @@ def test_redeem_sets_the_password_and_uses_the_ticket(user):
 
 @pytest.mark.django_db
 def test_a_ticket_works_once(user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     ticket_redeem(token=token, password=NEW_PASSWORD)
 
     with pytest.raises(TicketInvalid) as caught:
@@ -124,7 +125,7 @@ def test_a_ticket_works_once(user):
 
 @pytest.mark.django_db
 def test_a_refused_password_leaves_the_ticket_usable_and_logs_fcp(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     with pytest.raises(PasswordPolicyError):
         ticket_redeem(token=token, password="short")
@@ -138,9 +139,9 @@ def test_a_refused_password_leaves_the_ticket_usable_and_logs_fcp(user):
 
 @pytest.mark.django_db
 def test_a_password_change_through_another_door_revokes_outstanding_tickets(user):
-    ticket, _ = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, _ = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
-    password_set(user=user, password=NEW_PASSWORD, door=Door.API)
+    password_set(user=user, password=NEW_PASSWORD, audit=Audit(door=Door.API))
 
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.REVOKED
@@ -150,7 +151,7 @@ def test_a_password_change_through_another_door_revokes_outstanding_tickets(user
 def test_mark_email_as_verified_is_applied_on_redeem(user):
     user.email_verified = False
     user.save()
-    _, token = ticket_issue(user=user, door=TicketDoor.API, mark_email_as_verified=True)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.API), mark_email_as_verified=True)
 
     ticket_redeem(token=token, password=NEW_PASSWORD)
 
@@ -171,9 +172,9 @@ def test_an_unknown_token_is_refused_and_logged(db):
 def test_attack_a_link_mailed_before_an_email_change_dies_with_the_change(user):
     from accounts.services import user_update
 
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
-    user_update(user=user, changes={"email": "new-owner@example.com"})
+    user_update(user=user, changes={"email": "new-owner@example.com"}, audit=Audit(door=Door.API))
 
     with pytest.raises(TicketInvalid) as info:
         ticket_check(token=token)
@@ -184,10 +185,10 @@ def test_attack_a_link_mailed_before_an_email_change_dies_with_the_change(user):
 def test_blocking_revokes_links_and_unblocking_does_not_bring_them_back(user):
     from accounts.services import user_block_set
 
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
-    user_block_set(user=user, blocked=True)
-    user_block_set(user=user, blocked=False)
+    user_block_set(user=user, blocked=True, audit=Audit(door=Door.COMMAND))
+    user_block_set(user=user, blocked=False, audit=Audit(door=Door.COMMAND))
 
     with pytest.raises(TicketInvalid) as info:
         ticket_check(token=token)
@@ -197,7 +198,7 @@ def test_blocking_revokes_links_and_unblocking_does_not_bring_them_back(user):
 
 @pytest.mark.django_db
 def test_a_refused_reset_is_logged_fcp_exactly_once_and_leaves_the_ticket_usable(user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     with pytest.raises(PasswordPolicyError):
         ticket_redeem(token=token, password="weak")

@@ -11,10 +11,11 @@ import time_machine
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.audit import Audit, Door
 from accounts.models import LogEvent, LogType, UserSession
 from emails.models import InboxMessage
 from tests.factories import ApplicationFactory, UserFactory
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.models import PasswordChangeTicket, TicketStatus
 from tickets.services import ticket_issue
 
 NEW_PASSWORD = "Brand-New-Secret-77"
@@ -30,7 +31,7 @@ def open_link(client, token, **extra):
 
 
 def test_the_link_keeps_the_ticket_sealed_in_a_reset_cookie_and_drops_it_from_the_url(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     response = open_link(client, token)
 
@@ -53,7 +54,7 @@ def test_opening_a_link_leaves_a_login_session_in_the_same_browser_alone(client,
         {"email": staff.email, "password": "Correct-Horse-42", "connection": staff.connection.name},
     )
     session_key = client.session.session_key
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     open_link(client, token)
     client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
@@ -65,7 +66,7 @@ def test_opening_a_link_leaves_a_login_session_in_the_same_browser_alone(client,
 
 
 def test_a_tampered_reset_cookie_is_refused(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
     client.cookies["rekey_reset"] = client.cookies["rekey_reset"].value[:-4] + "AAAA"
 
@@ -75,7 +76,7 @@ def test_a_tampered_reset_cookie_is_refused(client, user):
 
 
 def test_opening_the_link_never_uses_the_ticket(client, user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     open_link(client, token)
     open_link(client, token)
@@ -86,7 +87,7 @@ def test_opening_the_link_never_uses_the_ticket(client, user):
 
 
 def test_the_set_page_shows_the_policy_rules_and_loads_the_checker(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     page = client.get(SET_URL).content.decode()
@@ -97,7 +98,7 @@ def test_the_set_page_shows_the_policy_rules_and_loads_the_checker(client, user)
 
 
 def test_a_new_password_is_set_and_the_user_is_not_logged_in(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
@@ -121,7 +122,7 @@ def test_the_users_login_sessions_end_on_reset(client, user):
         {"email": user.email, "password": "Correct-Horse-42", "connection": user.connection.name},
     )
     assert UserSession.objects.filter(user=user).count() == 1
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
@@ -131,7 +132,7 @@ def test_the_users_login_sessions_end_on_reset(client, user):
 
 
 def test_the_link_cannot_be_used_twice(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
     client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
@@ -144,7 +145,7 @@ def test_the_link_cannot_be_used_twice(client, user):
 
 
 def test_a_weak_password_shows_the_broken_rules_and_keeps_the_ticket(client, user):
-    ticket, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    ticket, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     response = client.post(SET_URL, {"password": "short", "password2": "short"})
@@ -160,7 +161,7 @@ def test_a_weak_password_shows_the_broken_rules_and_keeps_the_ticket(client, use
 
 
 def test_passwords_that_differ_are_refused(client, user):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     response = client.post(SET_URL, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"})
@@ -172,7 +173,7 @@ def test_passwords_that_differ_are_refused(client, user):
 def test_success_redirects_to_the_result_url_with_the_email_when_asked(client, user):
     _, token = ticket_issue(
         user=user,
-        door=TicketDoor.API,
+        audit=Audit(door=Door.API),
         result_url="https://app.example.com/done?x=1",
         include_email_in_redirect=True,
     )
@@ -197,7 +198,10 @@ def test_success_redirects_to_the_result_url_with_the_email_when_asked(client, u
 
 def test_an_expired_ticket_with_a_result_url_redirects_with_success_false(client, user):
     _, token = ticket_issue(
-        user=user, door=TicketDoor.API, result_url="https://app.example.com/done", ttl_seconds=60
+        user=user,
+        audit=Audit(door=Door.API),
+        result_url="https://app.example.com/done",
+        ttl_seconds=60,
     )
 
     with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
@@ -210,8 +214,8 @@ def test_an_expired_ticket_with_a_result_url_redirects_with_success_false(client
 
 
 def test_a_superseded_link_says_so(client, user):
-    _, old_token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
-    ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, old_token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
+    ticket_issue(user=user, audit=Audit(door=Door.RESET))
 
     response = open_link(client, old_token)
 
@@ -221,7 +225,7 @@ def test_a_superseded_link_says_so(client, user):
 
 def test_the_done_page_links_to_the_applications_default_login_route(client, user):
     app = ApplicationFactory(default_login_route="https://app.example.com/login")
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE, application=app)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET), application=app)
     open_link(client, token)
 
     response = client.post(
@@ -240,7 +244,7 @@ def test_the_set_page_without_a_ticket_in_the_session_is_refused(client, db):
 
 @pytest.mark.parametrize("path", ["/u/reset-password/request", SET_URL, "/u/reset-password"])
 def test_reset_pages_send_the_security_headers(client, user, path):
-    _, token = ticket_issue(user=user, door=TicketDoor.SELF_SERVICE)
+    _, token = ticket_issue(user=user, audit=Audit(door=Door.RESET))
     open_link(client, token)
 
     response = client.get(path, {"ticket": token} if path == "/u/reset-password" else {})

@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import ratelimit
-from accounts.events import client_ip, log_event_counted
-from accounts.models import Application, LogType
+from accounts.events import client_ip, rate_limited
+from accounts.models import Application
 from accounts.selectors import (
     application_by_client_id,
     connection_by_name,
@@ -123,20 +123,17 @@ class ChangePasswordApi(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         decision = ratelimit.hit("change_password", ip=client_ip(request))
         if not decision.allowed:
-            log_event_counted(
-                scope=f"change_password:{client_ip(request)}",
-                type=LogType.API_LIMIT,
-                description="Too many change password requests from this address",
+            return rate_limited(
+                error_response(
+                    AuthApiError.TOO_MANY_REQUESTS,
+                    f"Too many requests. Try again in {decision.retry_after} seconds.",
+                    status=429,
+                ),
+                decision=decision,
+                action="change_password",
                 request=request,
+                description="Too many change password requests from this address",
             )
-            response = error_response(
-                AuthApiError.TOO_MANY_REQUESTS,
-                f"Too many requests. Try again in {decision.retry_after} seconds.",
-                status=429,
-            )
-            for name, value in ratelimit.headers(decision).items():
-                response[name] = value
-            return response
         try:
             data = request_body(request)
             email = _string(data, "email", required=True)

@@ -23,7 +23,6 @@ from tickets.api.serializers import (
     PasswordChangeTicketSerializer,
     VerificationEmailJobInputSerializer,
 )
-from tickets.models import TicketDoor
 from tickets.services import ticket_issue, ticket_url
 from tickets.verification import (
     verification_email_job,
@@ -67,14 +66,12 @@ class PasswordChangeTicketCreateApi(ManagementApi):
             raise bad_request(why, ErrorCode.PASSWORD_NOT_SUPPORTED)
         _, token = ticket_issue(
             user=user,
-            door=TicketDoor.API,
+            audit=self.door_audit,
             application=application,
             result_url=data.get("result_url", ""),
             ttl_seconds=data.get("ttl_sec") or DEFAULT_TTL,
             mark_email_as_verified=data["mark_email_as_verified"],
             include_email_in_redirect=data["includeEmailInRedirect"],
-            caller=self.client.application,
-            request=self.django_request,
         )
         return Response({"ticket": ticket_url(token)}, status=status.HTTP_201_CREATED)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import (
     FieldsQuerySerializer,
     FilterableOutputSerializer,
@@ -94,12 +95,9 @@ def _default_grants(application: Application) -> list[str]:
     return ["authorization_code", "implicit", "refresh_token"]
 
 
-class ManagementClientPageSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    length = serializers.IntegerField()
-    total = serializers.IntegerField()
-    clients = ManagementClientSerializer(many=True)
+ManagementClientPageSerializer = page_serializer(
+    "ManagementClientPageSerializer", ManagementClientSerializer, "clients"
+)
 
 
 class ClientListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
@@ -137,16 +135,14 @@ class ManagementClientGrantSerializer(serializers.Serializer):
         }
 
 
-class ManagementClientGrantPageSerializer(serializers.Serializer):
-    """A page of grants: with totals (``include_totals``), or after a checkpoint
-    (``from``/``take``: ``next`` is the ``from`` of the following page, if any)."""
-
-    start = serializers.IntegerField(required=False)
-    limit = serializers.IntegerField(required=False)
-    length = serializers.IntegerField(required=False)
-    total = serializers.IntegerField(required=False)
-    client_grants = ManagementClientGrantSerializer(many=True)
-    next = serializers.CharField(required=False)
+ManagementClientGrantPageSerializer = page_serializer(
+    "ManagementClientGrantPageSerializer",
+    ManagementClientGrantSerializer,
+    "client_grants",
+    checkpoint=True,
+    doc="""A page of grants: with totals (``include_totals``), or after a checkpoint
+    (``from``/``take``: ``next`` is the ``from`` of the following page, if any).""",
+)
 
 
 class ClientGrantListQuerySerializer(PageQuerySerializer):

@@ -7,13 +7,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import (
     FieldsQuerySerializer,
     FilterableOutputSerializer,
     PageQuerySerializer,
     StrictInputSerializer,
 )
-from accounts.models import Connection, PolicyLevel
+from accounts.models import Connection, PolicyLevel, ResetMethod
 from accounts.policy import LEVELS
 
 
@@ -51,6 +52,8 @@ class ConnectionOptionsSerializer(serializers.Serializer):
     password_history = PasswordHistoryOptionsSerializer(required=False)
     password_no_personal_info = PasswordNoPersonalInfoOptionsSerializer(required=False)
     password_dictionary = PasswordDictionaryOptionsSerializer(required=False)
+    # Rekey's own: how a forgot-password request reaches the user, a link or a 6-digit code.
+    password_reset_method = serializers.ChoiceField(choices=ResetMethod.values, required=False)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -119,18 +122,19 @@ def connection_options(connection: Connection) -> dict[str, Any]:
             "enable": connection.dictionary_enable,
             "dictionary": list(connection.dictionary or []),
         },
+        "password_reset_method": connection.password_reset_method,
     }
 
 
-class ManagementConnectionPageSerializer(serializers.Serializer):
-    """A page of connections: with totals (``include_totals``: start, limit, total), or after a
-    checkpoint (``from``/``take``: ``next`` is the ``from`` of the following page, if any)."""
-
-    start = serializers.IntegerField(required=False)
-    limit = serializers.IntegerField(required=False)
-    total = serializers.IntegerField(required=False)
-    connections = ManagementConnectionSerializer(many=True)
-    next = serializers.CharField(required=False)
+ManagementConnectionPageSerializer = page_serializer(
+    "ManagementConnectionPageSerializer",
+    ManagementConnectionSerializer,
+    "connections",
+    length=False,
+    checkpoint=True,
+    doc="""A page of connections: with totals (``include_totals``: start, limit, total), or after a
+    checkpoint (``from``/``take``: ``next`` is the ``from`` of the following page, if any).""",
+)
 
 
 class ConnectionListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):
@@ -152,9 +156,13 @@ class ConnectionClientSerializer(serializers.Serializer):
     client_id = serializers.CharField()
 
 
-class ConnectionClientPageSerializer(serializers.Serializer):
-    clients = ConnectionClientSerializer(many=True)
-    next = serializers.CharField(required=False)
+ConnectionClientPageSerializer = page_serializer(
+    "ConnectionClientPageSerializer",
+    ConnectionClientSerializer,
+    "clients",
+    totals=False,
+    checkpoint=True,
+)
 
 
 class ConnectionClientsQuerySerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import (
     Auth0DateTimeField,
     FieldsQuerySerializer,
@@ -30,12 +31,9 @@ class ManagementLogSerializer(FilterableOutputSerializer):
     details = serializers.DictField()
 
 
-class ManagementLogPageSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    length = serializers.IntegerField()
-    total = serializers.IntegerField()
-    logs = ManagementLogSerializer(many=True)
+ManagementLogPageSerializer = page_serializer(
+    "ManagementLogPageSerializer", ManagementLogSerializer, "logs"
+)
 
 
 class LogListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):

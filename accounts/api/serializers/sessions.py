@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import Auth0DateTimeField
 from accounts.models import UserSession
 
@@ -74,9 +75,13 @@ class ManagementSessionSerializer(serializers.Serializer):
         }
 
 
-class ManagementSessionPageSerializer(serializers.Serializer):
-    sessions = ManagementSessionSerializer(many=True)
-    next = serializers.CharField(required=False)
+ManagementSessionPageSerializer = page_serializer(
+    "ManagementSessionPageSerializer",
+    ManagementSessionSerializer,
+    "sessions",
+    totals=False,
+    checkpoint=True,
+)
 
 
 class UserSessionListQuerySerializer(serializers.Serializer):

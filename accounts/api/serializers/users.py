@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.pages import page_serializer
 from accounts.api.serializers.base import (
     Auth0DateTimeField,
     FieldsQuerySerializer,
@@ -94,14 +95,12 @@ class ManagementUserSerializer(serializers.Serializer):
         return data
 
 
-class ManagementUserPageSerializer(serializers.Serializer):
-    """A page of users with totals (``include_totals=true``)."""
-
-    start = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    length = serializers.IntegerField()
-    total = serializers.IntegerField()
-    users = ManagementUserSerializer(many=True)
+ManagementUserPageSerializer = page_serializer(
+    "ManagementUserPageSerializer",
+    ManagementUserSerializer,
+    "users",
+    doc="A page of users with totals (``include_totals=true``).",
+)
 
 
 class UserListQuerySerializer(PageQuerySerializer, FieldsQuerySerializer):

@@ -12,7 +12,7 @@ from accounts.management.helpers import (
     password_from_options,
     user_from_options,
 )
-from accounts.services import Door, PasswordChangeError, password_set
+from accounts.services import Audit, Door, PasswordChangeError, password_set
 
 
 class Command(BaseCommand):
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         user = user_from_options(options)
         password = password_from_options(options, prompt=f"New password for {user.email}: ")
         try:
-            password_set(user=user, password=password, door=Door.COMMAND, reason=options["reason"])
+            audit = Audit(door=Door.COMMAND, reason=options["reason"])
+            password_set(user=user, password=password, audit=audit)
         except PasswordChangeError as exc:
             lines = [exc.message] + [f"  - {f.message} ({f.code})" for f in exc.failures]
             raise CommandError("\n".join(lines)) from exc

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.management.helpers import add_user_arguments, user_from_options
-from accounts.services import sessions_expire
+from accounts.services import Audit, Door, sessions_expire
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_from_options(options)
-        count = sessions_expire(user=user, reason=options["reason"])
+        count = sessions_expire(user=user, audit=Audit(door=Door.COMMAND, reason=options["reason"]))
         self.stdout.write(self.style.SUCCESS(f"Ended {count} session(s) of {user.user_id}."))

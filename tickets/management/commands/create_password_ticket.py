@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import URLValidator
 
+from accounts.audit import Audit, Door
 from accounts.management.helpers import add_user_arguments, user_from_options
 from accounts.services import password_change_allowed
-from tickets.models import TicketDoor
 from tickets.services import ticket_issue, ticket_url
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 raise CommandError("--result-url is not an http(s) URL.") from exc
         _, token = ticket_issue(
             user=user,
-            door=TicketDoor.COMMAND,
+            audit=Audit(door=Door.COMMAND),
             ttl_seconds=options["ttl"] or None,
             result_url=result_url,
             mark_email_as_verified=options["mark_email_as_verified"],

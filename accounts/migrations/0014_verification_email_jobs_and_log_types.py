@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_jobs'),
+        ('accounts', '0013_jobs'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0012_verification_email_jobs_and_log_types'),
-        ('tickets', '0003_reset_request'),
+        ('accounts', '0014_verification_email_jobs_and_log_types'),
+        ('tickets', '0004_ticket_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_trigram'),
+        ('accounts', '0012_connection_password_reset_method'),
     ]
 
     operations = [

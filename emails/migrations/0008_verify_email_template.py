@@ -19,6 +19,6 @@ def remove_verify_email(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("emails", "0006_feedback")]
+    dependencies = [("emails", "0007_reset_code_template")]
 
     operations = [migrations.RunPython(create_verify_email, remove_verify_email)]

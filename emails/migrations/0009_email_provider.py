@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('emails', '0007_verify_email_template'),
+        ('emails', '0008_verify_email_template'),
     ]
 
     operations = [
