@@ -206,6 +206,8 @@ REKEY_RATELIMITS: dict[str, str] = {
     "reset_set": "30/m/ip",
     # Tries of one ticket (each refused one may cost a history check of up to 24 hashes).
     "reset_set_ticket": "5/m/key",
+    # Reset codes typed on the code page, per address and per email (five wrong burn a code).
+    "reset_code": "20/m/ip,10/h/key~5",
     # Reset links that are unknown, used or expired, per address.
     "reset_link_bad": "10/m/ip",
     # Unblock links (the page), per address.
@@ -260,6 +262,8 @@ REKEY_ARGON2 = {
 # Imported hashes above these costs are refused: verifying one costs what its author chose, on
 # a login page anyone can post to. Auth0 exports bcrypt at cost 10 (0.12 s on one core here);
 # 12 is 0.56 s. Argon2's memory is in KiB: 64 MiB at t=4, p=4 is about 0.4 s.
+# The largest users file POST /api/v2/jobs/users-imports takes (Auth0's limit is 500 KB).
+REKEY_IMPORT_MAX_BYTES = int(os.environ.get("REKEY_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 REKEY_IMPORT_MAX_COST = {
     "bcrypt_rounds": int(os.environ.get("REKEY_IMPORT_MAX_BCRYPT_ROUNDS", 12)),
     "argon2_memory_kib": int(os.environ.get("REKEY_IMPORT_MAX_ARGON2_MEMORY", 65536)),
@@ -291,6 +295,8 @@ REKEY_JWT_PRIVATE_KEY_PATH = Path(
 REKEY_JWT_PREVIOUS_KEY_PATHS = env_list("REKEY_JWT_PREVIOUS_KEY_PATHS", "")
 REKEY_ACCESS_TOKEN_LIFETIME = int(os.environ.get("REKEY_ACCESS_TOKEN_LIFETIME", 86400))
 REKEY_TICKET_RETENTION_DAYS = int(os.environ.get("REKEY_TICKET_RETENTION_DAYS", 30))
+# Seconds a reset code lives (connections whose reset method is "code"); five wrong tries burn it.
+REKEY_RESET_CODE_LIFETIME = int(os.environ.get("REKEY_RESET_CODE_LIFETIME", 900))
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_BACKEND and the EMAIL_* names are read from the environment, as the README documents,

@@ -9,6 +9,7 @@ from django.core.mail import mailers
 
 from accounts.models import User
 from emails.models import DEFAULT_URL_LIFETIME, EmailTemplate
+from emails.provider import PROVIDERS, email_provider_in_use
 from emails.services import email_context
 
 SAMPLE_TICKET = "SAMPLE-TICKET-not-a-real-one"
@@ -39,7 +40,11 @@ def sample_context(template: EmailTemplate | None = None) -> dict[str, Any]:
 
 
 def provider_name() -> str:
-    """The email backend that deliveries go through (Django 6.1's default mailer)."""
+    """What deliveries go through: the tenant's email provider while it is enabled, else
+    EMAIL_BACKEND (Django 6.1's default mailer)."""
+    provider = email_provider_in_use()
+    if provider is not None:
+        return f"{provider.name} ({PROVIDERS[provider.name].backend})"
     backend = type(mailers.default)
     return f"{backend.__module__}.{backend.__qualname__}"
 

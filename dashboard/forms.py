@@ -194,8 +194,10 @@ class ConnectionPolicyForm(forms.ModelForm):
             "history_size",
             "no_personal_info",
             "dictionary_enable",
+            "password_reset_method",
         ]
         labels = {
+            "password_reset_method": _("A forgotten password is reset with"),
             "password_policy": _("Password strength"),
             "min_length": _("Minimum length (1-128, overrides the level's)"),
             "history_enable": _("Refuse recent passwords"),
@@ -208,6 +210,7 @@ class ConnectionPolicyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["password_policy"].choices = PolicyLevel.choices  # type: ignore[attr-defined]
+        self.fields["password_reset_method"].required = False  # not sent: left as it is
         if not self.is_bound:
             self.initial["dictionary_text"] = "\n".join(self.instance.dictionary or [])
 
@@ -234,6 +237,7 @@ class ConnectionPolicyForm(forms.ModelForm):
         """The cleaned values as keyword arguments for ``connection_policy_update``."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["dictionary"] = self.cleaned_data["dictionary_text"]
+        data["password_reset_method"] = data["password_reset_method"] or None
         return data
 
 

@@ -110,6 +110,51 @@ font-weight:bold;color:{_TEXT};">{title}</h1>
 _NAME_EN = "{{ user.name | default: user.email }}"
 _APP = "{{ application.name | default: friendly_name }}"
 
+
+def _code() -> str:
+    # The reset code, large and spaced; "code" is a secret like the link (sealed in the outbox).
+    return (
+        f'<p class="rk-text" style="margin:8px 0 24px 0;{_FONT}font-size:32px;line-height:40px;'
+        f'font-weight:bold;letter-spacing:8px;color:{_TEXT};">{{{{ code }}}}</p>'
+    )
+
+
+RESET_CODE_EN = _email(
+    lang="en",
+    title="Your password reset code",
+    blocks=[
+        _paragraph(f"Hello {_NAME_EN},"),
+        _paragraph(
+            f"Someone asked to reset the password of your {_APP} account ({{{{ user.email }}}}). "
+            "If it was you, enter this code on the page where you asked:"
+        ),
+        _code(),
+        _paragraph(
+            "The code works once and expires in {{ code_lifetime_minutes }} minutes. "
+            "If you did not ask for this, ignore this email: your password stays as it is."
+        ),
+    ],
+    signature="{{ friendly_name }}",
+)
+
+RESET_CODE_JA = _email(
+    lang="ja",
+    title="パスワード再設定コード",
+    blocks=[
+        _paragraph(f"{_NAME_EN} 様"),
+        _paragraph(
+            f"{_APP} のアカウント（{{{{ user.email }}}}）のパスワード再設定が依頼されました。"
+            "お心当たりがある場合は、依頼したページで次のコードを入力してください。"
+        ),
+        _code(),
+        _paragraph(
+            "このコードは一度だけ使え、{{ code_lifetime_minutes }} 分で期限が切れます。"
+            "お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。"
+        ),
+    ],
+    signature="{{ friendly_name }}",
+)
+
 RESET_EN = _email(
     lang="en",
     title="Reset your password",
@@ -222,11 +267,51 @@ BLOCKED_JA = _email(
     signature="{{ friendly_name }}",
 )
 
+VERIFY_EN = _email(
+    lang="en",
+    title="Verify your email",
+    blocks=[
+        _paragraph(f"Hello {_NAME_EN},"),
+        _paragraph(
+            f"Please verify the email address of your {_APP} account ({{{{ user.email }}}})."
+        ),
+        _button("Verify your email"),
+        _paragraph(
+            "The link works once and expires in {{ url_lifetime_in_seconds | duration }}. "
+            "If you did not create this account, ignore this email."
+        ),
+        _link_as_text("If the button does not work, copy this address into your browser:"),
+    ],
+    signature="{{ friendly_name }}",
+)
+
+VERIFY_JA = _email(
+    lang="ja",
+    title="メールアドレスの確認",
+    blocks=[
+        _paragraph(f"{_NAME_EN} 様"),
+        _paragraph(
+            f"{_APP} のアカウント（{{{{ user.email }}}}）のメールアドレスを確認してください。"
+        ),
+        _button("メールアドレスを確認する"),
+        _paragraph(
+            "このリンクは一度だけ使え、{{ url_lifetime_in_seconds | duration: 'ja' }}で"
+            "期限が切れます。このアカウントに心当たりがない場合は、このメールを無視してください。"
+        ),
+        _link_as_text("ボタンが使えない場合は、次のアドレスをブラウザーに貼り付けてください。"),
+    ],
+    signature="{{ friendly_name }}",
+)
+
 DEFAULTS = [
     ("reset_email", "en", "Reset your password", RESET_EN),
     ("reset_email", "ja", "パスワードの再設定", RESET_JA),
+    ("reset_email_by_code", "en", "Your password reset code", RESET_CODE_EN),
+    ("reset_email_by_code", "ja", "パスワード再設定コード", RESET_CODE_JA),
     ("password_changed", "en", "Your password was changed", CHANGED_EN),
     ("password_changed", "ja", "パスワードが変更されました", CHANGED_JA),
     ("blocked_account", "en", "Your account was blocked", BLOCKED_EN),
     ("blocked_account", "ja", "アカウントがブロックされました", BLOCKED_JA),
+    ("verify_email", "en", "Verify your email", VERIFY_EN),
+    ("verify_email", "ja", "メールアドレスの確認", VERIFY_JA),
 ]

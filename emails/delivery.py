@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.events import log_event
 from accounts.models import LogType, User
 from emails.models import DeliveryStatus, EmailDelivery
+from emails.provider import email_provider_in_use, provider_backend
 from emails.resilience import backoff_seconds, temporary
 from emails.sealing import SealBroken, unseal
 from emails.selectors import deliveries_retryable
@@ -66,13 +67,18 @@ def _mailer_close() -> None:
 
 
 def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
-    """Send through the default mailer (EMAIL_BACKEND), reusing this thread's SMTP connection.
+    """Send through the tenant's email provider when one is enabled, else the default mailer
+    (EMAIL_BACKEND), reusing this thread's SMTP connection.
 
     Opening an SMTP connection (and TLS, and AUTH) costs more than sending one message, so a
     worker keeps its connection for up to REKEY_SMTP_REUSE_SECONDS. Other backends are used
-    as Django uses them.
+    as Django uses them. A change of the provider (its row's update time) opens a new one.
     """
-    config = repr(settings.MAILERS.get("default"))
+    provider = email_provider_in_use()
+    if provider is not None:
+        config = f"provider:{provider.pk}:{provider.updated_at.isoformat()}"
+    else:
+        config = repr(settings.MAILERS.get("default"))
     cached = getattr(_mailer, "cached", None)
     now = time.monotonic()
     if cached is not None and (
@@ -81,7 +87,7 @@ def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
         _mailer_close()
         cached = None
     if cached is None:
-        backend = mailers.default
+        backend = provider_backend(provider) if provider is not None else mailers.default
         if not isinstance(backend, SMTPBackend):
             backend.send_messages([message])
             return

@@ -12,6 +12,7 @@ DEFAULT_URL_LIFETIME = 432000  # five days, as Auth0
 
 class TemplateName(models.TextChoices):
     RESET_EMAIL = "reset_email", _("Change password (reset link)")
+    RESET_EMAIL_BY_CODE = "reset_email_by_code", _("Change password (reset code)")
     PASSWORD_CHANGED = "password_changed", _("Password changed notification")
     BLOCKED_ACCOUNT = "blocked_account", _("Blocked account (unblock link)")
 
@@ -184,3 +185,22 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class EmailProvider(models.Model):
+    """The tenant's email provider (Auth0's ``/api/v2/emails/provider``): one row, or none.
+
+    ``credentials_sealed`` holds the provider's API keys or SMTP password encrypted with a key
+    derived from SECRET_KEY; they are written, never read back through the API.
+    """
+
+    name = models.CharField(max_length=32)
+    enabled = models.BooleanField(default=True)
+    default_from_address = models.CharField(max_length=255, blank=True)
+    credentials_sealed = models.TextField(blank=True, editable=False)
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"email provider {self.name}"

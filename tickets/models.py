@@ -73,6 +73,10 @@ class PasswordChangeTicket(models.Model):
     # The id of the worker task that issued it: a task run again (its worker died after the
     # commit) finds its ticket and does not send a second email.
     request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A ticket sent as a 6-digit code (the connection's reset method): the code's keyed hash,
+    # until the code is exchanged for a token on the code page; wrong tries burn it at five.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,3 +139,32 @@ class ResetRequest(models.Model):
             "agent": self.agent,
             "language": self.language,
         }
+
+
+class EmailVerificationTicket(models.Model):
+    """A link that verifies the user's email address when opened (Auth0's verification ticket).
+
+    Kept apart from password-change tickets: it can never set a password, and issuing one does
+    not revoke the user's reset link. Only the SHA-256 of its token is kept.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verification_tickets"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    application = models.ForeignKey(
+        "accounts.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verification_tickets",
+    )
+    result_url = models.URLField(max_length=2000, blank=True)
+    include_email_in_redirect = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"verification ticket #{self.pk}"

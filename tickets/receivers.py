@@ -9,7 +9,7 @@ from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.services import password_changed, user_access_revoked
+from accounts.services import password_changed, user_access_revoked, verification_email_requested
 
 
 @receiver(password_changed, dispatch_uid="tickets.revoke_on_password_change")
@@ -26,6 +26,22 @@ def revoke_tickets_on_access_revoked(sender: Any, user: Any, why: str = "", **kw
     from tickets.services import revoked_reason_for_access_revoked, tickets_revoke
 
     tickets_revoke(user=user, reason=revoked_reason_for_access_revoked(why))
+
+
+@receiver(user_access_revoked, dispatch_uid="tickets.revoke_verification_on_access_revoked")
+def revoke_verification_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
+    """A new email or a block: a verification link sent before it must not verify anything."""
+    from tickets.verification import verification_tickets_revoke
+
+    verification_tickets_revoke(user=user)
+
+
+@receiver(verification_email_requested, dispatch_uid="tickets.verification_email")
+def send_verification_email(sender: Any, user: Any, application: Any, **kwargs: Any) -> None:
+    """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link."""
+    from tickets.verification import verification_email_enqueue
+
+    verification_email_enqueue(user=user, application=application)
 
 
 @receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")

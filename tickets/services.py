@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.events import log_event
-from accounts.models import Application, LogType, User
+from accounts.models import Application, LogType, ResetMethod, User
 from accounts.selectors import tenant_users
 from accounts.services import Audit, Door, password_check, password_set_checked
 from emails.models import (
@@ -378,21 +378,33 @@ def reset_email_send(
         return {"sent": False}
     application = Application.objects.filter(pk=client_id).first() if client_id else None
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale or language)
+    by_code = user.connection.password_reset_method == ResetMethod.CODE
+    name = TemplateName.RESET_EMAIL_BY_CODE if by_code else TemplateName.RESET_EMAIL
+    template = email_template_get(name=name, language=user.locale or language)
+    if by_code:
+        ttl = settings.REKEY_RESET_CODE_LIFETIME
+    else:
+        ttl = template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME
     with transaction.atomic():
         ticket, token = _ticket_create(
             user=user,
             door=door,
             application=application,
             result_url=template.result_url if template else "",
-            ttl_seconds=template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME,
+            ttl_seconds=ttl,
             include_email_in_redirect=bool(template and template.include_email_in_redirect),
             actor=actor,
             request_key=request_key,
         )
-        delivery = reset_email_enqueue(
-            ticket=ticket, token=token, language=language, template=template
-        )
+        if by_code:
+            from tickets.codes import reset_code_enqueue
+
+            # The ticket's token is never given out: the code is exchanged for a fresh one.
+            delivery = reset_code_enqueue(ticket=ticket, language=language, template=template)
+        else:
+            delivery = reset_email_enqueue(
+                ticket=ticket, token=token, language=language, template=template
+            )
         if delivery is not None and requested_at is not None:
             # For the request-to-send latency (metrics): the request was accepted earlier.
             EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)

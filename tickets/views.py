@@ -20,11 +20,17 @@ from django.views.decorators.http import require_GET
 
 from accounts import ratelimit
 from accounts.events import client_ip, rate_limited
+from accounts.models import ResetMethod, email_key
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
-from accounts.selectors import application_by_client_id, connection_for_application
+from accounts.selectors import (
+    application_by_client_id,
+    connection_by_name,
+    connection_for_application,
+)
 from accounts.services import PasswordChangeError
 from accounts.services.authenticators import has_authenticator, second_factor_verify
 from emails.sealing import SealBroken, seal, unseal
+from tickets.codes import CodeInvalid, reset_code_redeem
 from tickets.forms import ResetRequestForm, SetPasswordForm
 from tickets.models import PasswordChangeTicket, TicketRevokedReason
 from tickets.requests import reset_request_accept
@@ -133,15 +139,17 @@ class ResetRequestView(View):
         )
         # Post/redirect/get: a refresh shows the confirmation again without sending again. The
         # address as typed rides in a sealed cookie of the reset pages, whoever it belongs to.
+        # Where the user goes next depends on the connection only, never on the email.
+        by_code = connection.password_reset_method == ResetMethod.CODE
         response = redirect(
-            reverse("tickets:reset-request-sent")
+            reverse("tickets:reset-code" if by_code else "tickets:reset-request-sent")
             + _keep_params(request, "connection", "client_id", "ui_locales"),
         )
         response.status_code = 303
         response.set_cookie(
             SENT_COOKIE,
             seal({"email": form.cleaned_data["email"]}),
-            max_age=SENT_COOKIE_AGE,
+            max_age=_sent_cookie_age(),
             path=RESET_COOKIE_PATH,
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
@@ -153,33 +161,116 @@ class ResetRequestView(View):
         login_url = reverse("accounts:login") + _keep_params(
             request, "connection", "client_id", "ui_locales"
         )
-        return render(
-            request, self.template_name, {"form": form, "login_url": login_url}, status=status
-        )
+        name = request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION
+        connection = connection_by_name(name) if isinstance(name, str) else None
+        context = {
+            "form": form,
+            "login_url": login_url,
+            "by_code": bool(connection and connection.password_reset_method == ResetMethod.CODE),
+        }
+        return render(request, self.template_name, context, status=status)
 
 
-@never_cache
-@require_GET
-def reset_request_sent(request: HttpRequest) -> HttpResponse:
-    """'Check your email', with the address as typed and a Resend offered after a delay."""
+def _sent_cookie_age() -> int:
+    """The forgot page's cookie lives as long as a reset code does, at least."""
+    return max(SENT_COOKIE_AGE, settings.REKEY_RESET_CODE_LIFETIME)
+
+
+def _sent_email(request: HttpRequest) -> str | None:
+    """The address typed on the forgot page (its sealed cookie), or None."""
     try:
-        email = str(unseal(request.COOKIES.get(SENT_COOKIE, ""), max_age=SENT_COOKIE_AGE)["email"])
+        sealed = request.COOKIES.get(SENT_COOKIE, "")
+        return str(unseal(sealed, max_age=_sent_cookie_age())["email"])
     except (SealBroken, KeyError):
-        return redirect(
-            reverse("tickets:reset-request")
-            + _keep_params(request, "connection", "client_id", "ui_locales")
-        )
-    connection = request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION
-    context = {
+        return None
+
+
+def _sent_context(request: HttpRequest, email: str) -> dict[str, object]:
+    return {
         "email": email,
-        "connection": connection,
+        "connection": request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION,
         "resend_url": reverse("tickets:reset-request")
         + _keep_params(request, "connection", "client_id", "ui_locales"),
         "resend_delay": RESEND_DELAY,
         "login_url": reverse("accounts:login")
         + _keep_params(request, "connection", "client_id", "ui_locales"),
     }
-    return render(request, "tickets/reset_request_done.html", context)
+
+
+def _back_to_request(request: HttpRequest) -> HttpResponse:
+    return redirect(
+        reverse("tickets:reset-request")
+        + _keep_params(request, "connection", "client_id", "ui_locales")
+    )
+
+
+@never_cache
+@require_GET
+def reset_request_sent(request: HttpRequest) -> HttpResponse:
+    """'Check your email', with the address as typed and a Resend offered after a delay."""
+    email = _sent_email(request)
+    if email is None:
+        return _back_to_request(request)
+    return render(request, "tickets/reset_request_done.html", _sent_context(request, email))
+
+
+@method_decorator(
+    [sensitive_post_parameters(), sensitive_variables(), never_cache, csrf_protect], "dispatch"
+)
+class ResetCodeView(View):
+    """'Enter your code' (connections that reset by code): the code opens the reset pages."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        email = _sent_email(request)
+        if email is None:
+            return _back_to_request(request)
+        return self._render(request, email)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        email = _sent_email(request)
+        if email is None:
+            return _back_to_request(request)
+        decision = ratelimit.hit("reset_code", ip=client_ip(request), key=email_key(email))
+        if not decision.allowed:
+            return _too_many(request, decision)
+        client_id = request.GET.get("client_id", "")
+        application = application_by_client_id(client_id) if client_id else None
+        connection = connection_for_application(
+            name=request.GET.get("connection") or settings.REKEY_DEFAULT_CONNECTION,
+            application=application,
+        )
+        if connection is None:
+            return _back_to_request(request)
+        try:
+            token = reset_code_redeem(
+                email=email,
+                connection=connection,
+                code=request.POST.get("code", "")[:64],
+                request=request,
+            )
+        except CodeInvalid:
+            error = _(
+                "That code is not right, or it has expired. Check the newest email, or ask for "
+                "a new code."
+            )
+            return self._render(request, email, error=error, status=400)
+        response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
+        response.set_cookie(
+            RESET_COOKIE,
+            seal({"token": token}),
+            max_age=RESET_COOKIE_AGE,
+            path=RESET_COOKIE_PATH,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+    def _render(
+        self, request: HttpRequest, email: str, error: str = "", status: int = 200
+    ) -> HttpResponse:
+        context = {**_sent_context(request, email), "error": error}
+        return render(request, "tickets/reset_code.html", context, status=status)
 
 
 @never_cache
@@ -399,3 +490,29 @@ class ResetSetView(View):
         for rule in rules:
             rule["code"] = str(rule["code"])
         return rules
+
+
+@never_cache
+@require_GET
+def email_verification(request: HttpRequest) -> HttpResponse:
+    """The link of a verification ticket: verify the email at once, as Auth0's link does.
+
+    Unlike a reset link there is nothing to choose, so opening it is the whole act, and the
+    token is used up with it: a copy left in the history or a Referer opens nothing.
+    """
+    from tickets.verification import VERIFIED, VerificationInvalid, email_verify
+
+    try:
+        ticket = email_verify(token=request.GET.get("ticket", ""), request=request)
+    except VerificationInvalid as error:
+        if error.ticket is not None and error.ticket.result_url:
+            params = {"success": "false", "message": error.message}
+            return HttpResponseRedirect(_with_params(error.ticket.result_url, params))
+        context = {"message": _(error.message)}
+        return render(request, "tickets/email_verification_invalid.html", context, status=400)
+    if ticket.result_url:
+        params = {"success": "true", "message": VERIFIED}
+        if ticket.include_email_in_redirect:
+            params["email"] = ticket.user.email
+        return HttpResponseRedirect(_with_params(ticket.result_url, params))
+    return render(request, "tickets/email_verified.html", {"message": _(VERIFIED)})

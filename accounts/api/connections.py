@@ -183,6 +183,8 @@ def _policy(connection: Connection, options: dict[str, Any]) -> dict[str, Any]:
         policy["history_size"] = history.get("size", connection.history_size)
     if personal := options.get("password_no_personal_info"):
         policy["no_personal_info"] = personal["enable"]
+    if "password_reset_method" in options:
+        policy["password_reset_method"] = options["password_reset_method"]
     if dictionary := options.get("password_dictionary"):
         policy["dictionary_enable"] = dictionary["enable"]
         if "dictionary" in dictionary:

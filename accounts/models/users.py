@@ -44,6 +44,13 @@ class PolicyLevel(models.TextChoices):
 STAFF_CONNECTION_NAME = "Rekey-Staff"
 
 
+class ResetMethod(models.TextChoices):
+    """How a forgot-password request reaches the user: a link, or a code typed on the page."""
+
+    LINK = "link", _("A link")
+    CODE = "code", _("A 6-digit code")
+
+
 class Connection(models.Model):
     id = models.CharField(primary_key=True, max_length=20, default=new_connection_id)
     name = models.CharField(max_length=128, unique=True)
@@ -58,6 +65,10 @@ class Connection(models.Model):
     no_personal_info = models.BooleanField(default=False)
     dictionary_enable = models.BooleanField(default=False)
     dictionary = models.JSONField(default=list, blank=True)
+    # Where mail gateways' link scanners or policies rule links out, a code sent by email.
+    password_reset_method = models.CharField(
+        max_length=8, choices=ResetMethod.choices, default=ResetMethod.LINK
+    )
     # The options Auth0 has and Rekey does not use (brute_force_protection, mfa, ...), kept and
     # returned as sent: infrastructure-as-code tools send the whole object back.
     options_extra = models.JSONField(default=dict, blank=True)

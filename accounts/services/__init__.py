@@ -48,6 +48,7 @@ from accounts.services.users import (
     user_block_set,
     user_create,
     user_update,
+    verification_email_requested,
 )
 
 __all__ = [
@@ -87,4 +88,5 @@ __all__ = [
     "user_create",
     "user_delete",
     "user_update",
+    "verification_email_requested",
 ]

@@ -28,8 +28,10 @@ def connection_policy_update(
     no_personal_info: bool,
     dictionary_enable: bool,
     dictionary: list[str],
+    password_reset_method: str | None = None,
 ) -> Connection:
-    """Replace a connection's password policy; logged as ``sapi`` with the acting staff user."""
+    """Replace a connection's password policy (and reset method, link or code); logged as
+    ``sapi`` with the acting staff user."""
     with transaction.atomic():
         _policy_apply(
             connection,
@@ -40,6 +42,7 @@ def connection_policy_update(
             no_personal_info=no_personal_info,
             dictionary_enable=dictionary_enable,
             dictionary=dictionary,
+            password_reset_method=password_reset_method,
         )
         connection.save()
         log_event(
@@ -69,6 +72,7 @@ def _policy_apply(
     no_personal_info: bool,
     dictionary_enable: bool,
     dictionary: list[str],
+    password_reset_method: str | None = None,
 ) -> None:
     connection.password_policy = password_policy
     connection.min_length = min_length
@@ -77,6 +81,8 @@ def _policy_apply(
     connection.no_personal_info = no_personal_info
     connection.dictionary_enable = dictionary_enable
     connection.dictionary = list(dictionary)[:200]
+    if password_reset_method is not None:
+        connection.password_reset_method = password_reset_method
 
 
 def connection_update(

@@ -30,6 +30,7 @@ GOOD_DEFAULTS = {
     "password_history": {"enable": False, "size": 5},
     "password_no_personal_info": {"enable": False},
     "password_dictionary": {"enable": False, "dictionary": []},
+    "password_reset_method": "link",
 }
 
 
@@ -99,6 +100,23 @@ def test_get_an_unknown_connection_is_404(api):
     assert response.json() == error(404, "The connection does not exist", "inexistent_connection")
 
 
+def test_patch_sets_the_reset_method_to_code_and_back(api, connection):
+    response = api.patch(
+        f"/api/v2/connections/{connection.id}", {"options": {"password_reset_method": "code"}}
+    )
+    assert response.status_code == 200
+    assert response.json()["options"]["password_reset_method"] == "code"
+    connection.refresh_from_db()
+    assert connection.password_reset_method == "code"
+    assert connection.password_policy == "good"  # the other options keep their values
+    refused = api.patch(
+        f"/api/v2/connections/{connection.id}", {"options": {"password_reset_method": "sms"}}
+    )
+    assert refused.status_code == 400
+    connection.refresh_from_db()
+    assert connection.password_reset_method == "code"
+
+
 def test_patch_sets_the_password_options_and_logs_sapi(api, connection, m2m):
     response = api.patch(
         f"/api/v2/connections/{connection.id}",
@@ -120,6 +138,7 @@ def test_patch_sets_the_password_options_and_logs_sapi(api, connection, m2m):
         "password_history": {"enable": True, "size": 10},
         "password_no_personal_info": {"enable": True},
         "password_dictionary": {"enable": True, "dictionary": ["acme", "rekey"]},
+        "password_reset_method": "link",
     }
     assert response.json() == expected(connection, [m2m.client_id], **options)
     connection.refresh_from_db()

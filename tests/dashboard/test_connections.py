@@ -146,3 +146,17 @@ def test_social_connection_has_no_policy_to_edit(staff_client):
 
     assert "their passwords are not kept here" in html
     assert 'id="policy-form"' not in html
+
+
+def test_the_reset_method_is_chosen_on_the_connection_page(staff_client, connection):
+    page = staff_client.get(reverse("dashboard:connection-detail", args=[connection.id]))
+    assert "A forgotten password is reset with" in page.content.decode()
+    response = staff_client.post(
+        reverse("dashboard:connection-detail", args=[connection.id]),
+        {**POLICY, "password_reset_method": "code"},
+    )
+
+    assert response.status_code == 302
+    assert Connection.objects.get(pk=connection.pk).password_reset_method == "code"
+    staff_client.post(reverse("dashboard:connection-detail", args=[connection.id]), POLICY)
+    assert Connection.objects.get(pk=connection.pk).password_reset_method == "code"  # kept

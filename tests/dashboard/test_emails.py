@@ -402,6 +402,10 @@ def test_the_templates_list_gives_each_a_title_and_its_name_once(staff_client):
         ("Password changed notification", "password_changed"),
         ("Change password (reset link)", "reset_email"),
         ("Change password (reset link)", "reset_email"),
+        ("Change password (code)", "reset_email_by_code"),
+        ("Change password (code)", "reset_email_by_code"),
+        ("Verification email (link)", "verify_email"),
+        ("Verification email (link)", "verify_email"),
         ("Welcome email", "welcome_email"),
     ]
     assert html.count(">reset_email<") == 2  # once per language, as secondary text
@@ -421,3 +425,15 @@ def test_the_template_page_is_titled_with_the_name_below(staff_client):
     assert "<h1>Change password (reset link) <span" in html
     assert '<span class="mono" id="template-name">reset_email</span>' in html
     assert "<title>Change password (reset link) (日本語)" in html
+
+
+def test_templates_list_shows_the_tenants_provider_while_it_is_enabled(staff_client):
+    from emails.provider import email_provider_set
+
+    email_provider_set(name="smtp", credentials={"smtp_host": "mail.example", "smtp_port": 587})
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">smtp (django.core.mail.backends.smtp.EmailBackend)<' in html
+
+    email_provider_set(enabled=False)
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">emails.backends.LocalInboxBackend<' in html

@@ -148,3 +148,22 @@ def test_reset_stays_available_when_direct_set_is_off(staff_client, user, settin
 
     assert reverse("dashboard:user-reset-email", args=[user.user_id]) in html
     assert reverse("dashboard:user-reset-link", args=[user.user_id]) in html
+
+
+def test_send_reset_email_sends_a_code_where_the_connection_resets_by_code(staff_client):
+    from accounts.models import ResetMethod
+    from tests.factories import ConnectionFactory, UserFactory
+
+    kiosk = ConnectionFactory(name="Kiosk-Users", password_reset_method=ResetMethod.CODE)
+    user = UserFactory(connection=kiosk)
+    response = staff_client.post(
+        reverse("dashboard:user-reset-email", args=[user.user_id]),
+        {"confirm": "on", "reason": "asked by phone"},
+    )
+    run_worker()
+
+    assert response.status_code == 302
+    delivery = EmailDelivery.objects.get(user=user)
+    assert (delivery.template_name, delivery.status) == ("reset_email_by_code", DeliveryStatus.SENT)
+    assert re.search(r"\b\d{6}\b", InboxMessage.objects.get().text_body)
+    assert not LINK.search(InboxMessage.objects.get().text_body)

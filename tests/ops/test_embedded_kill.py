@@ -8,6 +8,7 @@ mid-task. Every request still ends in one email per user.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -44,6 +45,12 @@ class SlowSink:
 
 def hook_emails(hooks: Receiver) -> set[str]:
     return {item.payload["data"]["email"] for item in hooks.received if item.payload}
+
+
+def streamed(stream: Receiver) -> list[dict]:
+    """The scpr events a log stream delivered, in the order received (repeats included)."""
+    events = [event for item in stream.received for event in json.loads(item.body)]
+    return [event for event in events if event["data"]["type"] == "scpr"]
 
 
 def manage(env, *args: str) -> str:
@@ -93,6 +100,17 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
             f"print(endpoint_create(url={hooks.url!r}, events=['password.reset_requested'])[1])",
         ).strip()
     ]
+    # And a log stream of the same requests' scpr rows: in order, at least once.
+    stream = Receiver()
+    manage(
+        env,
+        "shell",
+        "-v0",
+        "-c",
+        "from webhooks.streams import log_stream_create\n"
+        f"log_stream_create(name='SIEM', endpoint={stream.url!r}, "
+        "filters=[{'type': 'category', 'name': 'user.notification'}])",
+    )
     manage(
         env,
         "shell",
@@ -130,7 +148,9 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
-            len(sink.by_recipient) < USERS or len(hook_emails(hooks)) < USERS
+            len(sink.by_recipient) < USERS
+            or len(hook_emails(hooks)) < USERS
+            or len({e["data"]["user_name"] for e in streamed(stream)}) < USERS
         ):
             time.sleep(0.2)
         time.sleep(1)
@@ -145,6 +165,19 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
         for item in hooks.received:
             by_email[item.payload["data"]["email"]].add(item.headers["webhook-id"])
         assert all(len(ids) == 1 for ids in by_email.values()), by_email
+        # The stream: every request's row, in the order of the log (a resent batch repeats).
+        rows = streamed(stream)
+        assert sorted({e["data"]["user_name"] for e in rows}) == sorted(emails)
+        in_log_order = manage(
+            env,
+            "shell",
+            "-v0",
+            "-c",
+            "from accounts.models import LogEvent\n"
+            "print(' '.join(LogEvent.objects.filter(type='scpr').order_by('pk')"
+            ".values_list('log_id', flat=True)))",
+        ).split()
+        assert list(dict.fromkeys(e["log_id"] for e in rows)) == in_log_order
         statuses = manage(
             env,
             "shell",
@@ -166,3 +199,4 @@ def test_the_embedded_queue_survives_a_killed_worker(tmp_path):
                 proc.wait()
         controller.stop()
         hooks.stop()
+        stream.stop()

@@ -14,7 +14,7 @@ from accounts.api.serializers.base import (
     PageQuerySerializer,
     StrictInputSerializer,
 )
-from accounts.models import Connection, PolicyLevel
+from accounts.models import Connection, PolicyLevel, ResetMethod
 from accounts.policy import LEVELS
 
 
@@ -52,6 +52,8 @@ class ConnectionOptionsSerializer(serializers.Serializer):
     password_history = PasswordHistoryOptionsSerializer(required=False)
     password_no_personal_info = PasswordNoPersonalInfoOptionsSerializer(required=False)
     password_dictionary = PasswordDictionaryOptionsSerializer(required=False)
+    # Rekey's own: how a forgot-password request reaches the user, a link or a 6-digit code.
+    password_reset_method = serializers.ChoiceField(choices=ResetMethod.values, required=False)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -120,6 +122,7 @@ def connection_options(connection: Connection) -> dict[str, Any]:
             "enable": connection.dictionary_enable,
             "dictionary": list(connection.dictionary or []),
         },
+        "password_reset_method": connection.password_reset_method,
     }
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0003_reset_request'),
+        ('tickets', '0005_email_verification_ticket'),
     ]
 
     operations = [

@@ -77,6 +77,6 @@ def plain_bodies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("emails", "0006_feedback")]
+    dependencies = [("emails", "0009_email_provider")]
 
     operations = [migrations.RunPython(styled_bodies, plain_bodies)]
