@@ -13,7 +13,7 @@ hundreds of megabytes, on a public page anyone can post to.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from accounts.audit import Audit, Door
 from accounts.events import log_event
 from accounts.models import (
     GIVEN_USER_ID_PATTERN,
+    Application,
     Connection,
     LogType,
     User,
@@ -35,6 +36,7 @@ from accounts.services import password_hash_import
 PROFILE_FIELDS = ("given_name", "family_name", "name", "nickname", "picture", "username")
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 _BCRYPT = re.compile(r"^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$")
+_ENTRY_ERROR = re.compile(r"^#(\d+): (.*)$", re.DOTALL)
 _ARGON2 = re.compile(r"^\$argon2(id|i|d)\$(?:v=\d+\$)?m=(\d+),t=(\d+),p=(\d+)\$[^$]+\$[^$]+$")
 
 
@@ -44,6 +46,17 @@ class ImportRefused(Exception):
     def __init__(self, errors: Sequence[str]) -> None:
         super().__init__("Nothing imported:\n  " + "\n  ".join(errors[:50]))
         self.errors = list(errors)
+
+    def by_entry(self) -> tuple[dict[int, list[str]], list[str]]:
+        """The errors of each entry (by its index in the file), and those of no one entry."""
+        entries: dict[int, list[str]] = {}
+        general: list[str] = []
+        for error in self.errors:
+            if match := _ENTRY_ERROR.match(error):
+                entries.setdefault(int(match.group(1)), []).append(match.group(2))
+            else:
+                general.append(error)
+        return entries, general
 
 
 @dataclass(frozen=True)
@@ -111,9 +124,19 @@ def django_hash(entry: dict[str, Any]) -> str | None:
 
 
 def users_import(
-    *, connection: Connection, entries: Any, upsert: bool = False, actor: User | None = None
+    *,
+    connection: Connection,
+    entries: Any,
+    upsert: bool = False,
+    actor: User | None = None,
+    application: Application | None = None,
+    job_id: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import every entry or none (raises ImportRefused naming each bad entry)."""
+    """Import every entry or none (raises ImportRefused naming each bad entry).
+
+    ``progress(done, total)`` is called as users are written (a command's progress bar).
+    """
     if connection.is_staff_realm or not connection.is_database:
         # Staff are made by staff, one at a time: no tenant file may add or change one.
         raise ImportRefused([f"{connection.name} is not a database connection of the tenant."])
@@ -150,10 +173,12 @@ def users_import(
     if errors:
         raise ImportRefused(errors)
 
-    audit = Audit(door=Door.IMPORT, actor=actor)
+    audit = Audit(door=Door.IMPORT, actor=actor, application=application)
     created = updated = 0
     with transaction.atomic():
-        for entry, encoded in rows:
+        for done, (entry, encoded) in enumerate(rows, start=1):
+            if progress is not None:
+                progress(done - 1, len(rows))
             fields = _profile(entry)
             user = existing.get(email_key(entry["email"]))
             if user is None:
@@ -173,12 +198,19 @@ def users_import(
             if encoded:
                 password_hash_import(user=user, encoded=encoded, audit=audit)
             updated += 1
+        if progress is not None:
+            progress(len(rows), len(rows))
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Bulk user import",
             connection_name=connection.name,
             connection_id=connection.id,
-            details={"created": created, "updated": updated, "door": str(audit.door)},
+            details={
+                "created": created,
+                "updated": updated,
+                "door": "job" if job_id else str(audit.door),
+                **({"job_id": job_id} if job_id else {}),
+            },
             **audit.log_fields(),
         )
     return ImportResult(created=created, updated=updated)

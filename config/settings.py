@@ -262,6 +262,8 @@ REKEY_ARGON2 = {
 # Imported hashes above these costs are refused: verifying one costs what its author chose, on
 # a login page anyone can post to. Auth0 exports bcrypt at cost 10 (0.12 s on one core here);
 # 12 is 0.56 s. Argon2's memory is in KiB: 64 MiB at t=4, p=4 is about 0.4 s.
+# The largest users file POST /api/v2/jobs/users-imports takes (Auth0's limit is 500 KB).
+REKEY_IMPORT_MAX_BYTES = int(os.environ.get("REKEY_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 REKEY_IMPORT_MAX_COST = {
     "bcrypt_rounds": int(os.environ.get("REKEY_IMPORT_MAX_BCRYPT_ROUNDS", 12)),
     "argon2_memory_kib": int(os.environ.get("REKEY_IMPORT_MAX_ARGON2_MEMORY", 65536)),

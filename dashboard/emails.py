@@ -9,6 +9,7 @@ from django.core.mail import mailers
 
 from accounts.models import User
 from emails.models import DEFAULT_URL_LIFETIME, EmailTemplate
+from emails.provider import PROVIDERS, email_provider_in_use
 from emails.services import email_context
 
 SAMPLE_TICKET = "SAMPLE-TICKET-not-a-real-one"
@@ -33,12 +34,17 @@ def sample_context(template: EmailTemplate | None = None) -> dict[str, Any]:
     return email_context(
         user=sample_user(),
         url=f"{settings.PUBLIC_URL}/u/reset-password?ticket={SAMPLE_TICKET}",
+        url_lifetime_in_seconds=int(lifetime),
         url_lifetime_hours=int(lifetime // 3600),
     )
 
 
 def provider_name() -> str:
-    """The email backend that deliveries go through (Django 6.1's default mailer)."""
+    """What deliveries go through: the tenant's email provider while it is enabled, else
+    EMAIL_BACKEND (Django 6.1's default mailer)."""
+    provider = email_provider_in_use()
+    if provider is not None:
+        return f"{provider.name} ({PROVIDERS[provider.name].backend})"
     backend = type(mailers.default)
     return f"{backend.__module__}.{backend.__qualname__}"
 

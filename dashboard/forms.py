@@ -471,3 +471,39 @@ class SignInSettingsForm(forms.Form):
 
     def clean_web_origins(self) -> list[str]:
         return self._urls(self.cleaned_data.get("web_origins", ""), origins=True)
+
+
+class ApplicationCreateForm(ApplicationForm):
+    """A new application: its type, and the settings and sign-in URLs the edit forms have."""
+
+    callbacks = forms.CharField(
+        label=_("Allowed callback URLs, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    allowed_logout_urls = forms.CharField(
+        label=_("Allowed logout URLs, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    web_origins = forms.CharField(
+        label=_("Allowed web origins, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    field_order = ["name", "app_type", "callbacks", "allowed_logout_urls", "web_origins"]
+
+    class Meta(ApplicationForm.Meta):
+        fields = ["name", "app_type", "default_login_route", "enabled_connections", "language"]
+        labels = {**ApplicationForm.Meta.labels, "app_type": _("Application type")}
+        widgets = {**ApplicationForm.Meta.widgets, "app_type": forms.RadioSelect}
+
+    def clean_callbacks(self) -> list[str]:
+        return SignInSettingsForm._urls(self.cleaned_data.get("callbacks", ""), origins=False)
+
+    def clean_allowed_logout_urls(self) -> list[str]:
+        text = self.cleaned_data.get("allowed_logout_urls", "")
+        return SignInSettingsForm._urls(text, origins=False)
+
+    def clean_web_origins(self) -> list[str]:
+        return SignInSettingsForm._urls(self.cleaned_data.get("web_origins", ""), origins=True)

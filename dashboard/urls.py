@@ -97,6 +97,11 @@ urlpatterns = [
     ),
     path("applications/", applications.ApplicationListView.as_view(), name="application-list"),
     path(
+        "applications/new/",
+        applications.ApplicationCreateView.as_view(),
+        name="application-create",
+    ),
+    path(
         "applications/<str:client_id>/",
         applications.ApplicationDetailView.as_view(),
         name="application-detail",
@@ -128,6 +133,11 @@ urlpatterns = [
         name="email-template-preview",
     ),
     path(
+        "emails/templates/<str:name>/<str:language>/preview-document",
+        emails.EmailTemplatePreviewDocumentView.as_view(),
+        name="email-template-preview-document",
+    ),
+    path(
         "emails/templates/<str:name>/<str:language>/test",
         emails.EmailTemplateTestView.as_view(),
         name="email-template-test",
@@ -145,6 +155,11 @@ urlpatterns = [
     ),
     path("emails/inbox/", emails.InboxListView.as_view(), name="inbox-list"),
     path("emails/inbox/<int:message_id>/", emails.InboxMessageView.as_view(), name="inbox-message"),
+    path(
+        "emails/inbox/<int:message_id>/html",
+        emails.InboxMessageHtmlView.as_view(),
+        name="inbox-message-html",
+    ),
     path("logs/", logs.LogListView.as_view(), name="log-list"),
     path("logs/<str:log_id>/", logs.LogDetailView.as_view(), name="log-detail"),
     path("otp/setup", otp.OTPSetupView.as_view(), name="otp-setup"),

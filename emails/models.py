@@ -34,6 +34,23 @@ AUTH0_TEMPLATE_NAMES = (
 )
 TEMPLATE_NAMES = (*AUTH0_TEMPLATE_NAMES, TemplateName.PASSWORD_CHANGED.value)
 
+# What staff read for each name (the names themselves are Auth0's, for the API).
+TEMPLATE_TITLES = {
+    "verify_email": _("Verification email (link)"),
+    "verify_email_by_code": _("Verification email (code)"),
+    "reset_email": TemplateName.RESET_EMAIL.label,
+    "reset_email_by_code": _("Change password (code)"),
+    "welcome_email": _("Welcome email"),
+    "blocked_account": TemplateName.BLOCKED_ACCOUNT.label,
+    "stolen_credentials": _("Password breach alert"),
+    "enrollment_email": _("Enrol in multi-factor authentication"),
+    "mfa_oob_code": _("Verification code for email MFA"),
+    "user_invitation": _("User invitation"),
+    "change_password": _("Change password confirmation (legacy)"),
+    "password_reset": _("Password reset (legacy)"),
+    "password_changed": TemplateName.PASSWORD_CHANGED.label,
+}
+
 
 class TemplateLanguage(models.TextChoices):
     EN = "en", "English"
@@ -73,6 +90,11 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    @property
+    def title(self) -> str:
+        """The template's name as staff read it ("Change password (reset link)")."""
+        return str(TEMPLATE_TITLES.get(self.name, self.name))
 
 
 class DeliveryStatus(models.TextChoices):
@@ -163,3 +185,22 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class EmailProvider(models.Model):
+    """The tenant's email provider (Auth0's ``/api/v2/emails/provider``): one row, or none.
+
+    ``credentials_sealed`` holds the provider's API keys or SMTP password encrypted with a key
+    derived from SECRET_KEY; they are written, never read back through the API.
+    """
+
+    name = models.CharField(max_length=32)
+    enabled = models.BooleanField(default=True)
+    default_from_address = models.CharField(max_length=255, blank=True)
+    credentials_sealed = models.TextField(blank=True, editable=False)
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"email provider {self.name}"

@@ -228,11 +228,47 @@ class _LimitedEnvironment(Environment):
 
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:
         super().setup_tags_and_filters(extra=extra)
+        self.filters["duration"] = duration
         self.filters = {name: _guarded(name, func) for name, func in self.filters.items()}
         # The lexer's tokens are listed before parsing starts: the parse of each tag is checked
         # too (20,000 "{{a}}" took 1.8 s to parse).
         for tag in self.tags.values():
             tag.get_node = _timed_parse(tag.get_node)  # type: ignore[method-assign,assignment]
+
+
+# Largest unit first: a lifetime is written in the largest unit that divides it exactly.
+_DURATION_UNITS: dict[str, tuple[tuple[int, str, str], ...]] = {
+    "en": (
+        (86400, "{} day", "{} days"),
+        (3600, "{} hour", "{} hours"),
+        (60, "{} minute", "{} minutes"),
+        (1, "{} second", "{} seconds"),
+    ),
+    "ja": (
+        (86400, "{}日", "{}日"),
+        (3600, "{}時間", "{}時間"),
+        (60, "{}分", "{}分"),
+        (1, "{}秒", "{}秒"),
+    ),
+}
+
+
+def duration(value: object, language: object = "en") -> str:
+    """The ``duration`` filter: seconds as people say them, "5 days", "1 hour", "90 minutes".
+
+    ``{{ url_lifetime_in_seconds | duration }}``, or ``| duration: "ja"`` for 5日, 1時間. A
+    value that is not a whole number of seconds is written as it is.
+    """
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        return str(value) if value is not None else ""
+    units = _DURATION_UNITS.get(str(language).split("-")[0].lower(), _DURATION_UNITS["en"])
+    if seconds <= 0:
+        return units[-1][2].format(0)
+    size, one, many = next(unit for unit in units if seconds % unit[0] == 0)
+    count = seconds // size
+    return (one if count == 1 else many).format(count)
 
 
 @functools.cache
@@ -254,7 +290,51 @@ _HREF = re.compile(r"\shref=\"([^\"]*)\"", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")
 
 
+_HIDDEN_OPEN = re.compile(r"<(head|style|title|script)\b[^<>]*>", re.IGNORECASE)
+_HIDDEN_CLOSE = {
+    tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("head", "style", "title", "script")
+}
+
+
+def _hidden_parts_dropped(markup: str) -> str:
+    """Without the head, styles and scripts: what a reader never sees has no text."""
+    parts: list[str] = []
+    done = 0
+    unclosed: set[str] = set()  # no closing tag left: a later opening has none either
+    for match in _HIDDEN_OPEN.finditer(markup):
+        tag = match.group(1).lower()
+        if match.start() < done or tag in unclosed:
+            continue
+        end = _HIDDEN_CLOSE[tag].search(markup, match.end())
+        if end is None:
+            unclosed.add(tag)
+            continue
+        parts.append(markup[done : match.start()])
+        done = end.end()
+    parts.append(markup[done:])
+    return "".join(parts)
+
+
+def _bare_links(markup: str) -> set[str]:
+    """The links whose text is the address itself: written out there, so nowhere else."""
+    bare: set[str] = set()
+    opened: re.Match[str] | None = None
+    for match in _ANCHOR.finditer(markup):
+        if match.group(1):
+            opened = match
+            continue
+        if opened is None:
+            continue
+        href_match = _HREF.search(opened.group(1))
+        href = href_match.group(1) if href_match else ""
+        if href and _TAG.sub("", markup[opened.end() : match.start()]).strip() == href:
+            bare.add(href)
+        opened = None
+    return bare
+
+
 def _links_written_out(markup: str) -> str:
+    bare = _bare_links(markup)
     parts: list[str] = []
     done = 0  # markup[:done] is in parts
     opened: re.Match[str] | None = None
@@ -268,15 +348,20 @@ def _links_written_out(markup: str) -> str:
         href = href_match.group(1) if href_match else ""
         label = _TAG.sub("", markup[opened.end() : match.start()]).strip()
         parts.append(markup[done : opened.start()])
-        parts.append(label if not href or href == label else f"{label} ({href})")
+        written = not href or href == label or href in bare
+        parts.append(label if written else f"{label} ({href})")
         done, opened = match.end(), None
     parts.append(markup[done:])
     return "".join(parts)
 
 
 def html_to_text(markup: str) -> str:
-    """A plain-text alternative of an HTML body: paragraphs kept, links written out."""
-    text = _links_written_out(markup)
+    """A plain-text alternative of an HTML body: paragraphs kept, each link written out once.
+
+    A button whose address is also written out as text elsewhere in the email is given by its
+    label alone, so the text part prints the address once.
+    """
+    text = _links_written_out(_hidden_parts_dropped(markup))
     text = _BLOCK_END.sub("\n\n", text)
     text = html.unescape(_TAG.sub("", text))
     lines = [line.strip() for line in text.splitlines()]

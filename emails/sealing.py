@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -19,11 +20,11 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def seal(payload: dict[str, str]) -> str:
+def seal(payload: dict[str, Any]) -> str:
     return _fernet().encrypt(json.dumps(payload).encode()).decode()
 
 
-def unseal(token: str, *, max_age: int | None = None) -> dict[str, str]:
+def unseal(token: str, *, max_age: int | None = None) -> dict[str, Any]:
     """Open a sealed payload; SealBroken when tampered with, or older than max_age seconds."""
     try:
         return json.loads(_fernet().decrypt(token.encode(), ttl=max_age))

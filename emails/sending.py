@@ -24,7 +24,8 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
 
-from emails.models import DeliveryStatus
+from emails.models import DeliveryStatus, EmailProvider
+from emails.provider import email_provider_in_use, provider_backend
 
 _mailer = threading.local()
 # A dropped idle connection shows up as one of these on the next send: reconnect, send once more.
@@ -77,14 +78,23 @@ def _mailer_close() -> None:
             cached[1].close()
 
 
-def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
-    """Send through the default mailer (EMAIL_BACKEND), reusing this thread's SMTP connection.
+def _send(
+    message: EmailMultiAlternatives,
+    *,
+    provider: EmailProvider | None = None,
+    retried: bool = False,
+) -> None:
+    """Send through the tenant's email provider when one is given (enabled), else the default
+    mailer (EMAIL_BACKEND), reusing this thread's SMTP connection.
 
     Opening an SMTP connection (and TLS, and AUTH) costs more than sending one message, so a
     worker keeps its connection for up to REKEY_SMTP_REUSE_SECONDS. Other backends are used
-    as Django uses them.
+    as Django uses them. A change of the provider (its row's update time) opens a new one.
     """
-    config = repr(settings.MAILERS.get("default"))
+    if provider is not None:
+        config = f"provider:{provider.pk}:{provider.updated_at.isoformat()}"
+    else:
+        config = repr(settings.MAILERS.get("default"))
     cached = getattr(_mailer, "cached", None)
     now = time.monotonic()
     if cached is not None and (
@@ -93,7 +103,7 @@ def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
         _mailer_close()
         cached = None
     if cached is None:
-        backend = mailers.default
+        backend = provider_backend(provider) if provider is not None else mailers.default
         if not isinstance(backend, SMTPBackend):
             backend.send_messages([message])
             return
@@ -107,7 +117,7 @@ def _send(message: EmailMultiAlternatives, *, retried: bool = False) -> None:
     except Exception as exc:
         _mailer_close()
         if not fresh and not retried and isinstance(exc, _STALE_CONNECTION):
-            _send(message, retried=True)
+            _send(message, provider=provider, retried=True)
             return
         raise
 
@@ -166,17 +176,19 @@ def messages_send(
     database, ESPs' clients) send from the calling thread, one after the other.
     """
     deadline = time.monotonic() + budget
+    # Read once, in the task's thread: the pool's threads never touch the database.
+    provider = email_provider_in_use()
 
     def one(message: EmailMultiAlternatives) -> BaseException | None:
         if time.monotonic() > deadline:
             return NotStarted()
         try:
-            _send(message)
+            _send(message, provider=provider)
         except Exception as exc:
             return exc
         return None
 
-    pool = _smtp_pool() if len(messages) > 1 and _smtp_mailer() else None
+    pool = _smtp_pool() if len(messages) > 1 and _smtp_mailer(provider) else None
     if pool is None:
         for index, message in enumerate(messages):
             yield index, one(message)
@@ -196,5 +208,7 @@ def _mailer_config() -> dict[str, Any]:
     return config
 
 
-def _smtp_mailer() -> bool:
+def _smtp_mailer(provider: EmailProvider | None) -> bool:
+    if provider is not None:
+        return provider.name == "smtp"
     return str(_mailer_config().get("BACKEND", "")).endswith("smtp.EmailBackend")

@@ -21,6 +21,7 @@ from accounts.events import log_event
 from accounts.models import Application, LogType, User
 from accounts.selectors import tenant_email_context
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate
+from emails.provider import default_from_address
 from emails.queue import tasks_in_database
 from emails.rendering import (
     RenderedEmail,
@@ -66,7 +67,7 @@ def email_enqueue(
     with transaction.atomic():
         delivery = EmailDelivery.objects.create(
             to=to,
-            from_address=from_address or settings.DEFAULT_FROM_EMAIL,
+            from_address=from_address or default_from_address(),
             subject=shown.subject[:255],
             text_body=shown.text,
             html_body=shown.html,
@@ -194,7 +195,7 @@ def _render_failed(
     with transaction.atomic():
         delivery = EmailDelivery.objects.create(
             to=user.email,
-            from_address=template.from_address or settings.DEFAULT_FROM_EMAIL,
+            from_address=template.from_address or default_from_address(),
             subject="",
             text_body="",
             status=DeliveryStatus.FAILED,

@@ -26,6 +26,17 @@ class TicketStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class TicketRevokedReason(models.TextChoices):
+    """Why a ticket was revoked, so that its link can say so."""
+
+    SUPERSEDED = "superseded", _("Replaced by a newer link")
+    PASSWORD_SET_BY_STAFF = "password_set_by_staff", _("Password changed by an administrator")
+    PASSWORD_CHANGED = "password_changed", _("Password changed by the user")
+    BLOCKED = "blocked", _("Account blocked")
+    EMAIL_CHANGED = "email_changed", _("Email address changed")
+    ACCESS_REVOKED = "access_revoked", _("Access revoked")
+
+
 class PasswordChangeTicket(models.Model):
     """One ticket. Only the SHA-256 of its 256-bit random token is kept, never the token."""
 
@@ -55,6 +66,10 @@ class PasswordChangeTicket(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Empty for a ticket that is not revoked, or was revoked before the reason was kept.
+    revoked_reason = models.CharField(
+        max_length=32, choices=TicketRevokedReason.choices, blank=True, default=""
+    )
     # The id of the worker task that issued it: a task run again (its worker died after the
     # commit) finds its ticket and does not send a second email.
     request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -124,3 +139,32 @@ class ResetRequest(models.Model):
             "agent": self.agent,
             "language": self.language,
         }
+
+
+class EmailVerificationTicket(models.Model):
+    """A link that verifies the user's email address when opened (Auth0's verification ticket).
+
+    Kept apart from password-change tickets: it can never set a password, and issuing one does
+    not revoke the user's reset link. Only the SHA-256 of its token is kept.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verification_tickets"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    application = models.ForeignKey(
+        "accounts.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verification_tickets",
+    )
+    result_url = models.URLField(max_length=2000, blank=True)
+    include_email_in_redirect = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"verification ticket #{self.pk}"

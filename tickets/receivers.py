@@ -1,4 +1,5 @@
-"""Tickets listen to accounts: any password change revokes the user's outstanding tickets."""
+"""Tickets listen to accounts: a password change, a block or a new email revokes the user's
+outstanding tickets, each with its reason."""
 
 from __future__ import annotations
 
@@ -8,16 +9,39 @@ from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts.services import password_changed, user_access_revoked
+from accounts.services import password_changed, user_access_revoked, verification_email_requested
 
 
 @receiver(password_changed, dispatch_uid="tickets.revoke_on_password_change")
-@receiver(user_access_revoked, dispatch_uid="tickets.revoke_on_access_revoked")
-def revoke_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
-    """A password change, a new email or a block: every outstanding link of the user dies."""
-    from tickets.services import tickets_revoke
+def revoke_tickets_on_password_change(sender: Any, user: Any, door: Any, **kwargs: Any) -> None:
+    """A password change: every outstanding link of the user dies, saying who changed it."""
+    from tickets.services import revoked_reason_for_password_change, tickets_revoke
 
-    tickets_revoke(user=user)
+    tickets_revoke(user=user, reason=revoked_reason_for_password_change(door))
+
+
+@receiver(user_access_revoked, dispatch_uid="tickets.revoke_on_access_revoked")
+def revoke_tickets_on_access_revoked(sender: Any, user: Any, why: str = "", **kwargs: Any) -> None:
+    """A new email or a block: every outstanding link of the user dies, saying why."""
+    from tickets.services import revoked_reason_for_access_revoked, tickets_revoke
+
+    tickets_revoke(user=user, reason=revoked_reason_for_access_revoked(why))
+
+
+@receiver(user_access_revoked, dispatch_uid="tickets.revoke_verification_on_access_revoked")
+def revoke_verification_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
+    """A new email or a block: a verification link sent before it must not verify anything."""
+    from tickets.verification import verification_tickets_revoke
+
+    verification_tickets_revoke(user=user)
+
+
+@receiver(verification_email_requested, dispatch_uid="tickets.verification_email")
+def send_verification_email(sender: Any, user: Any, application: Any, **kwargs: Any) -> None:
+    """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link."""
+    from tickets.verification import verification_email_enqueue
+
+    verification_email_enqueue(user=user, application=application)
 
 
 @receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")

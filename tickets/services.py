@@ -31,7 +31,12 @@ from emails.models import (
 )
 from emails.selectors import email_template_get
 from emails.services import LINK_PLACEHOLDER, template_email_enqueue
-from tickets.models import PasswordChangeTicket, TicketDoor, TicketStatus
+from tickets.models import (
+    PasswordChangeTicket,
+    TicketDoor,
+    TicketRevokedReason,
+    TicketStatus,
+)
 
 TOKEN_BYTES = 32
 RESET_PATH = "/u/reset-password"
@@ -126,7 +131,7 @@ def _ticket_create(
         # other's new ticket); SQLite's IMMEDIATE transactions already serialise writers.
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
         now = timezone.now()  # after the lock: the valid ticket is the newest one
-        tickets_revoke(user=user)
+        tickets_revoke(user=user, reason=TicketRevokedReason.SUPERSEDED)
         ticket = PasswordChangeTicket.objects.create(
             user=user,
             token_hash=token_hash(token),
@@ -143,11 +148,31 @@ def _ticket_create(
     return ticket, token
 
 
-def tickets_revoke(*, user: User) -> int:
-    """Revoke every outstanding ticket of the user; returns how many."""
+def tickets_revoke(*, user: User, reason: TicketRevokedReason | str) -> int:
+    """Revoke every outstanding ticket of the user, saying why; returns how many."""
     return PasswordChangeTicket.objects.filter(
         user=user, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    ).update(revoked_at=timezone.now(), revoked_reason=str(reason))
+
+
+# Doors through which someone other than the user sets their password.
+_STAFF_DOORS = frozenset({Door.DASHBOARD, Door.API, Door.COMMAND, Door.IMPORT})
+_ACCESS_REVOKED_REASONS = {
+    "blocked": TicketRevokedReason.BLOCKED,
+    "email_changed": TicketRevokedReason.EMAIL_CHANGED,
+}
+
+
+def revoked_reason_for_password_change(door: Door | str) -> TicketRevokedReason:
+    """Why a password change through ``door`` revokes the user's links."""
+    if door in _STAFF_DOORS:
+        return TicketRevokedReason.PASSWORD_SET_BY_STAFF
+    return TicketRevokedReason.PASSWORD_CHANGED
+
+
+def revoked_reason_for_access_revoked(why: str) -> TicketRevokedReason:
+    """Why a block or an email change (``user_access_revoked``'s ``why``) revokes the links."""
+    return _ACCESS_REVOKED_REASONS.get(why, TicketRevokedReason.ACCESS_REVOKED)
 
 
 class TicketProblem(StrEnum):
@@ -162,19 +187,41 @@ TICKET_PROBLEM_MESSAGES = {
     TicketProblem.UNKNOWN: "This link is not valid.",
     TicketProblem.EXPIRED: "This link has expired.",
     TicketProblem.USED: "This link has already been used.",
-    TicketProblem.REVOKED: "This link was replaced by a newer one.",
+    TicketProblem.REVOKED: "This link is no longer valid.",
     TicketProblem.BLOCKED: "This account is blocked.",
+}
+# A revoked link says why (for the log; the pages translate their own copy).
+REVOKED_MESSAGES: dict[str, str] = {
+    TicketRevokedReason.SUPERSEDED: "This link was replaced by a newer one.",
+    TicketRevokedReason.PASSWORD_SET_BY_STAFF: (
+        "This link was cancelled because your password was changed by an administrator."
+    ),
+    TicketRevokedReason.PASSWORD_CHANGED: (
+        "This link was cancelled because your password was changed after it was sent."
+    ),
+    TicketRevokedReason.BLOCKED: "This link was cancelled because the account was blocked.",
+    TicketRevokedReason.EMAIL_CHANGED: (
+        "This link was cancelled because the account's email address was changed."
+    ),
+    TicketRevokedReason.ACCESS_REVOKED: "This link was cancelled.",
 }
 
 
 class TicketInvalid(Exception):
-    """A ticket that cannot be used; ``ticket`` is None when the token matches none."""
+    """A ticket that cannot be used; ``ticket`` is None when the token matches none.
+
+    ``revoked_reason`` is the ticket's when the problem is REVOKED (empty for a ticket revoked
+    before reasons were kept).
+    """
 
     def __init__(self, problem: TicketProblem, ticket: PasswordChangeTicket | None) -> None:
-        super().__init__(TICKET_PROBLEM_MESSAGES[problem])
         self.problem = problem
         self.ticket = ticket
-        self.message = TICKET_PROBLEM_MESSAGES[problem]
+        self.revoked_reason = (
+            ticket.revoked_reason if ticket is not None and problem == TicketProblem.REVOKED else ""
+        )
+        self.message = REVOKED_MESSAGES.get(self.revoked_reason, TICKET_PROBLEM_MESSAGES[problem])
+        super().__init__(self.message)
 
 
 def _problem(ticket: PasswordChangeTicket | None) -> TicketProblem | None:
@@ -216,7 +263,11 @@ def ticket_failure_log(*, error: TicketInvalid, request: HttpRequest | None = No
         user=ticket.user if ticket else None,
         application=ticket.application if ticket else None,
         request=request,
-        details={"door": str(Door.RESET), "ticket": str(error.problem)},
+        details={
+            "door": str(Door.RESET),
+            "ticket": str(error.problem),
+            **({"revoked_reason": error.revoked_reason} if error.revoked_reason else {}),
+        },
     )
 
 
@@ -290,7 +341,12 @@ def reset_email_enqueue(
         user=user,
         language=user.locale or language,
         application=ticket.application,
-        context={"url": url, "url_lifetime_hours": int(lifetime.total_seconds() // 3600)},
+        context={
+            "url": url,
+            # Seconds for the ``duration`` filter ("5 days"); hours for templates written before.
+            "url_lifetime_in_seconds": int(lifetime.total_seconds()),
+            "url_lifetime_hours": int(lifetime.total_seconds() // 3600),
+        },
         display_context={"url": ticket_url(LINK_PLACEHOLDER)},
         template=template,
     )

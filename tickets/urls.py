@@ -12,4 +12,5 @@ urlpatterns = [
     path("u/reset-password/mfa", views.ResetMfaView.as_view(), name="reset-mfa"),
     path("u/reset-password/set", views.ResetSetView.as_view(), name="reset-set"),
     path("u/reset-password/done", views.reset_done, name="reset-done"),
+    path("u/email-verification", views.email_verification, name="email-verification"),
 ]

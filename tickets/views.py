@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from accounts.services.authenticators import has_authenticator, second_factor_ve
 from emails.sealing import SealBroken, seal, unseal
 from tickets.codes import CodeInvalid, reset_code_redeem
 from tickets.forms import ResetRequestForm, SetPasswordForm
-from tickets.models import PasswordChangeTicket
+from tickets.models import PasswordChangeTicket, TicketRevokedReason
 from tickets.requests import reset_request_accept
 from tickets.services import (
     TicketInvalid,
@@ -63,8 +64,26 @@ PROBLEM_TEXT = {
     ),
     TicketProblem.EXPIRED: gettext_lazy("This link has expired."),
     TicketProblem.USED: gettext_lazy("This link has already been used."),
-    TicketProblem.REVOKED: gettext_lazy("This link was replaced by a newer one."),
+    TicketProblem.REVOKED: gettext_lazy("This link is no longer valid."),
     TicketProblem.BLOCKED: gettext_lazy("This account is blocked."),
+}
+# A revoked link says why it was cancelled: "replaced by a newer one" would send someone whose
+# password an administrator changed looking for an email that never came.
+REVOKED_TEXT: dict[str, Any] = {
+    TicketRevokedReason.SUPERSEDED: gettext_lazy("This link was replaced by a newer one."),
+    TicketRevokedReason.PASSWORD_SET_BY_STAFF: gettext_lazy(
+        "This link was cancelled because your password was changed by an administrator."
+    ),
+    TicketRevokedReason.PASSWORD_CHANGED: gettext_lazy(
+        "This link was cancelled because your password was changed after it was sent."
+    ),
+    TicketRevokedReason.BLOCKED: gettext_lazy(
+        "This link was cancelled because the account was blocked."
+    ),
+    TicketRevokedReason.EMAIL_CHANGED: gettext_lazy(
+        "This link was cancelled because the account's email address was changed."
+    ),
+    TicketRevokedReason.ACCESS_REVOKED: gettext_lazy("This link was cancelled."),
 }
 
 
@@ -282,7 +301,8 @@ def _with_params(url: str, params: dict[str, str]) -> str:
 def _failure(request: HttpRequest, error: TicketInvalid | None, status: int = 400) -> HttpResponse:
     ticket = error.ticket if error else None
     problem = error.problem if error else TicketProblem.UNKNOWN
-    message = str(PROBLEM_TEXT[problem])
+    reason = error.revoked_reason if error else ""
+    message = str(REVOKED_TEXT.get(reason) or PROBLEM_TEXT[problem])
     if ticket is not None and ticket.result_url:
         return _forget_reset(
             HttpResponseRedirect(
@@ -470,3 +490,29 @@ class ResetSetView(View):
         for rule in rules:
             rule["code"] = str(rule["code"])
         return rules
+
+
+@never_cache
+@require_GET
+def email_verification(request: HttpRequest) -> HttpResponse:
+    """The link of a verification ticket: verify the email at once, as Auth0's link does.
+
+    Unlike a reset link there is nothing to choose, so opening it is the whole act, and the
+    token is used up with it: a copy left in the history or a Referer opens nothing.
+    """
+    from tickets.verification import VERIFIED, VerificationInvalid, email_verify
+
+    try:
+        ticket = email_verify(token=request.GET.get("ticket", ""), request=request)
+    except VerificationInvalid as error:
+        if error.ticket is not None and error.ticket.result_url:
+            params = {"success": "false", "message": error.message}
+            return HttpResponseRedirect(_with_params(error.ticket.result_url, params))
+        context = {"message": _(error.message)}
+        return render(request, "tickets/email_verification_invalid.html", context, status=400)
+    if ticket.result_url:
+        params = {"success": "true", "message": VERIFIED}
+        if ticket.include_email_in_redirect:
+            params["email"] = ticket.user.email
+        return HttpResponseRedirect(_with_params(ticket.result_url, params))
+    return render(request, "tickets/email_verified.html", {"message": _(VERIFIED)})

@@ -34,10 +34,13 @@ class ErrorCode(StrEnum):
     INEXISTENT_CONNECTION = "inexistent_connection"
     INEXISTENT_CLIENT = "inexistent_client"
     INEXISTENT_LOG = "inexistent_log"
+    INEXISTENT_JOB = "inexistent_job"
     INEXISTENT_SESSION = "inexistent_session"
     INEXISTENT_ORGANIZATION = "inexistent_organization"
     INEXISTENT_EMAIL_TEMPLATE = "inexistent_email_template"
     EMAIL_TEMPLATE_EXISTS = "email_template_conflict"
+    INEXISTENT_EMAIL_PROVIDER = "inexistent_email_provider"
+    EMAIL_PROVIDER_EXISTS = "email_provider_conflict"
     USER_EXISTS = "auth0_idp_error"
     OPERATION_NOT_SUPPORTED = "operation_not_supported"
     PASSWORD_STRENGTH = "password_strength_error"
@@ -48,6 +51,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     NOT_ACCEPTABLE = "not_acceptable"
     TOO_MANY_REQUESTS = "too_many_requests"
+    TOO_LARGE = "payload_too_large"
     INTERNAL_ERROR = "internal_error"
 
 

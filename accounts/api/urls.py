@@ -2,12 +2,13 @@
 their sessions, tokens and blocks, clients, connections, tenant settings and logs (each route
 with its own prefix; config/api.py composes the apps' APIs)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from accounts.api import (
     authenticators,
     clients,
     connections,
+    jobs,
     logs,
     oauth,
     refresh_tokens,
@@ -18,6 +19,7 @@ from accounts.api import (
 )
 from accounts.api.auth import route
 
+JOB_ID = r"(?P<id>(?!verification-email$)[^/]+)"
 UsersApi = route("UsersApi", users.UserListApi, users.UserCreateApi)
 UserApi = route("UserApi", users.UserGetApi, users.UserUpdateApi, users.UserDeleteApi)
 UserSessionsApi = route("UserSessionsApi", sessions.UserSessionListApi, users.UserSessionsDeleteApi)
@@ -81,6 +83,12 @@ urlpatterns = [
     path("api/v2/clients/<str:id>", clients.ClientGetApi.as_view(), name="client"),
     path("api/v2/client-grants", clients.ClientGrantListApi.as_view(), name="client-grants"),
     path("api/v2/tenants/settings", TenantSettingsApi.as_view(), name="tenant-settings"),
+    path("api/v2/jobs/users-imports", jobs.UsersImportJobCreateApi.as_view(), name="users-imports"),
+    path("api/v2/jobs/users-exports", jobs.UsersExportJobCreateApi.as_view(), name="users-exports"),
+    # Any id but verification-email, the tickets app's route on the same prefix.
+    re_path(rf"^api/v2/jobs/{JOB_ID}$", jobs.JobGetApi.as_view(), name="job"),
+    re_path(rf"^api/v2/jobs/{JOB_ID}/errors$", jobs.JobErrorsApi.as_view(), name="job-errors"),
+    re_path(rf"^api/v2/jobs/{JOB_ID}/file$", jobs.JobFileApi.as_view(), name="job-file"),
     path("api/v2/logs", logs.LogListApi.as_view(), name="logs"),
     path("api/v2/logs/<str:id>", logs.LogGetApi.as_view(), name="log"),
 ]

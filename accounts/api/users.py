@@ -159,7 +159,6 @@ class UserCreateApi(ManagementApi):
         connection = connection_by_name(data.pop("connection"))
         if connection is None:
             raise bad_request("The connection does not exist.", ErrorCode.INEXISTENT_CONNECTION)
-        data.pop("verify_email", None)  # no verification emails here: nothing to send
         profile = {key: value for key, value in data.items() if value is not None}
         try:
             user = user_create(

@@ -53,6 +53,9 @@ from accounts.models.logs import (
     LogEvent,
 )
 
+# The jobs live in a package of their own; imported here so that Django finds the model.
+from accounts.jobs.models import Job
+
 __all__ = [
     "ALNUM",
     "DATABASE_USER_ID_PREFIX",
@@ -64,6 +67,7 @@ __all__ = [
     "AuthorizationCode",
     "ClientGrant",
     "Connection",
+    "Job",
     "LogEvent",
     "LogType",
     "LoginBlock",

@@ -45,6 +45,9 @@ class LogType(models.TextChoices):
     MFA_RECOVERY_SUCCEEDED = "gd_recovery_succeed", _("Guardian - Recovery succeeded")
 
     SUCCESS_USER_DELETION = "sdu", _("Success User Deletion")
+    SUCCESS_VERIFICATION_EMAIL = "sv", _("Success Verification Email")
+    FAILED_VERIFICATION_EMAIL = "fv", _("Failed Verification Email")
+    SUCCESS_VERIFICATION_EMAIL_REQUEST = "svr", _("Success Verification Email Request")
 
 
 class LogEvent(models.Model):

@@ -6,6 +6,7 @@ dashboard, the account page and the commands all change passwords through it.
 
 from accounts.audit import Audit, Door
 from accounts.services.applications import (
+    application_create,
     application_secret_check,
     application_secret_rotate,
     application_sign_in_update,
@@ -47,6 +48,7 @@ from accounts.services.users import (
     user_block_set,
     user_create,
     user_update,
+    verification_email_requested,
 )
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "PasswordNotSupported",
     "PasswordPolicyError",
     "UserAlreadyExists",
+    "application_create",
     "application_secret_check",
     "application_secret_rotate",
     "application_sign_in_update",
@@ -85,4 +88,5 @@ __all__ = [
     "user_create",
     "user_delete",
     "user_update",
+    "verification_email_requested",
 ]

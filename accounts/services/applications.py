@@ -14,6 +14,7 @@ from accounts.audit import Audit
 from accounts.events import log_event
 from accounts.models import (
     Application,
+    AppType,
     ClientGrant,
     Connection,
     LogType,
@@ -42,6 +43,57 @@ def application_secret_rotate(*, application: Application, audit: Audit) -> str:
 def _on(application: Application, audit: Audit) -> dict[str, Any]:
     """The log fields of a write on ``application``: the row names it as its application."""
     return audit.log_fields() | {"application": application}
+
+
+def application_create(
+    *,
+    name: str,
+    app_type: AppType | str,
+    audit: Audit,
+    allowed_origins: Iterable[str] = (),
+    default_login_route: str = "",
+    enabled_connections: Iterable[Connection] = (),
+    language: str = "",
+    callbacks: Iterable[str] = (),
+    allowed_logout_urls: Iterable[str] = (),
+    web_origins: Iterable[str] = (),
+) -> tuple[Application, str]:
+    """Create an application, logged ``sapi``; returns it and its client secret (shown once).
+
+    Machine-to-machine and regular web applications get a secret, stored hashed; SPAs and
+    native apps are public clients (PKCE only) and get none (the secret returned is empty).
+    Grant types are left to Auth0's defaults for the type.
+    """
+    with transaction.atomic():
+        application = Application(
+            name=name,
+            app_type=str(app_type),
+            allowed_origins=list(allowed_origins),
+            default_login_route=default_login_route,
+            language=language,
+            callbacks=list(callbacks),
+            allowed_logout_urls=list(allowed_logout_urls),
+            web_origins=list(web_origins),
+        )
+        secret = "" if application.is_public_client else secrets.token_urlsafe(48)
+        application.client_secret_hash = client_secret_hash(secret) if secret else ""
+        application.save()
+        # The staff realm is never a tenant application's connection.
+        connections = [c for c in enabled_connections if not c.is_staff_realm]
+        application.enabled_connections.set(connections)
+        log_event(
+            type=LogType.SUCCESS_API_OPERATION,
+            description="Create application",
+            **_on(application, audit),
+            details={
+                "name": name,
+                "app_type": application.app_type,
+                "allowed_origins": application.allowed_origins,
+                "callbacks": application.callbacks,
+                "enabled_connections": sorted(c.name for c in connections),
+            },
+        )
+    return application, secret
 
 
 def application_secret_check(*, application: Application, secret: str) -> bool:

@@ -30,6 +30,8 @@ from accounts.services.sessions import sessions_expire
 # Sent inside the transaction that changes a user's email or blocks them: whatever was handed
 # to the old address or the unblocked user (reset links) must die. Receivers: tickets.
 user_access_revoked = Signal()  # kwargs: user, why
+# A new user asked to be sent the verify_email email (tickets owns the link and the email).
+verification_email_requested = Signal()  # kwargs: user, application, audit
 
 
 def user_block_set(*, user: User, blocked: bool, audit: Audit) -> None:
@@ -89,9 +91,14 @@ def user_create(
     user_metadata: dict[str, Any] | None = None,
     app_metadata: dict[str, Any] | None = None,
     user_id: str | None = None,
+    verify_email: bool = False,
     **profile: Any,
 ) -> User:
-    """Create a user of a database connection; its password policy applies. Logs ``sapi``."""
+    """Create a user of a database connection; its password policy applies. Logs ``sapi``.
+
+    ``verify_email``: the verification email goes out with the user's creation (same
+    transaction: no user without their email, no email for a user that was not made).
+    """
 
     if not connection.is_database:
         raise PasswordNotSupported(
@@ -131,6 +138,10 @@ def user_create(
                 user=user,
                 **audit.log_fields(),
             )
+            if verify_email:
+                verification_email_requested.send(
+                    sender=User, user=user, application=audit.application, audit=audit
+                )
     except IntegrityError as exc:  # a concurrent create of the same email won the race
         raise UserAlreadyExists("The user already exists.") from exc
     return user

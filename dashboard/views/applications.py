@@ -1,4 +1,4 @@
-"""Applications: origins, login route, connections, Management API grant, secret rotation."""
+"""Applications: creation, origins, login route, connections, Management API grant, secrets."""
 
 from __future__ import annotations
 
@@ -14,13 +14,25 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import Application, ClientGrant
 from accounts.scopes import management_audience
 from accounts.services import (
+    application_create,
     application_secret_rotate,
     application_sign_in_update,
     application_update,
     grant_set,
 )
-from dashboard.forms import ApplicationForm, DangerForm, GrantForm, SignInSettingsForm
-from dashboard.permissions import StaffView, reauth_needed, staff_audit
+from dashboard.forms import (
+    ApplicationCreateForm,
+    ApplicationForm,
+    DangerForm,
+    GrantForm,
+    SignInSettingsForm,
+)
+from dashboard.permissions import StaffView, administrator_required, reauth_needed, staff_audit
+from emails.sealing import SealBroken, seal, unseal
+
+# A new application's client secret, sealed, between its creation and the page that shows it.
+NEW_SECRET_SESSION_KEY = "dashboard.new_client_secret"
+NEW_SECRET_MAX_AGE = 300
 
 
 class ApplicationListView(StaffView):
@@ -28,8 +40,73 @@ class ApplicationListView(StaffView):
         return render(
             request,
             "dashboard/applications/list.html",
-            {"applications": Application.objects.all(), "nav": "applications"},
+            {
+                "applications": Application.objects.all(),
+                "can_edit": bool(getattr(request.user, "is_administrator", False)),
+                "nav": "applications",
+            },
         )
+
+
+class ApplicationCreateView(StaffView):
+    """A new application (administrators only); its client secret is shown once, on its page.
+
+    The POST redirects (a refresh creates nothing twice); the secret crosses the redirect sealed
+    in the session (``_new_secret_keep``) and is dropped from it by the page that shows it.
+    """
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        administrator_required(request)
+        return self.render(ApplicationCreateForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ApplicationCreateForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        application, secret = application_create(
+            name=data["name"],
+            app_type=data["app_type"],
+            audit=staff_audit(request),
+            allowed_origins=data["allowed_origins_text"],
+            default_login_route=data["default_login_route"],
+            enabled_connections=data["enabled_connections"],
+            language=data["language"],
+            callbacks=data["callbacks"],
+            allowed_logout_urls=data["allowed_logout_urls"],
+            web_origins=data["web_origins"],
+        )
+        if secret:
+            _new_secret_keep(request, application, secret)
+        messages.success(request, _("Application created."))
+        return redirect("dashboard:application-detail", client_id=application.client_id)
+
+    def render(self, form: ApplicationCreateForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "dashboard/applications/create.html",
+            {"form": form, "nav": "applications"},
+            status=status,
+        )
+
+
+def _new_secret_keep(request: HttpRequest, application: Application, secret: str) -> None:
+    """Keep a new client secret, sealed, for the one page that shows it after a redirect."""
+    request.session[NEW_SECRET_SESSION_KEY] = seal(
+        {"client_id": application.client_id, "secret": secret}
+    )
+
+
+def _new_secret(request: HttpRequest, application: Application) -> str:
+    """The client secret of an application just created, once: it leaves the session here."""
+    sealed = request.session.pop(NEW_SECRET_SESSION_KEY, None)
+    if not isinstance(sealed, str):
+        return ""
+    try:
+        payload = unseal(sealed, max_age=NEW_SECRET_MAX_AGE)
+    except SealBroken:
+        return ""
+    return payload["secret"] if payload.get("client_id") == application.client_id else ""
 
 
 def _grant_form(application: Application, data: Any = None) -> GrantForm:
@@ -43,7 +120,11 @@ def _grant_form(application: Application, data: Any = None) -> GrantForm:
 class ApplicationDetailView(StaffView):
     def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
         application = get_object_or_404(Application, client_id=client_id)
-        return self.render(application, ApplicationForm(instance=application))
+        return self.render(
+            application,
+            ApplicationForm(instance=application),
+            new_secret=_new_secret(request, application),
+        )
 
     def post(self, request: HttpRequest, client_id: str) -> HttpResponse:
         application = get_object_or_404(Application, client_id=client_id)
@@ -139,7 +220,10 @@ class ApplicationSignInView(ApplicationDetailView):
 
 @method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 class ApplicationSecretRotateView(ApplicationDetailView):
-    """Rotates the client secret and shows the new one in this response only."""
+    """Rotates the client secret, then redirects to the page that shows the new one, once.
+
+    As after a creation: a refresh of that page does not rotate the secret again.
+    """
 
     def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
         return redirect("dashboard:application-detail", client_id=client_id)
@@ -155,4 +239,5 @@ class ApplicationSecretRotateView(ApplicationDetailView):
             application=application,
             audit=staff_audit(request),
         )
-        return self.render(application, ApplicationForm(instance=application), new_secret=secret)
+        _new_secret_keep(request, application, secret)
+        return redirect("dashboard:application-detail", client_id=application.client_id)

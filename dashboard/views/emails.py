@@ -8,7 +8,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 
 from dashboard.emails import local_inbox_in_use, provider_name, sample_context
 from dashboard.forms import DeliveryFilterForm, EmailTemplateForm
@@ -24,6 +28,31 @@ from emails.selectors import (
     inbox_messages_list,
 )
 from emails.services import email_enqueue, email_template_update, lease
+
+# An email's HTML is shown as a document of its own in a frame of the page, with a policy of its
+# own: inline styles, as a mail client renders them (the dashboard's policy, which a srcdoc
+# frame would inherit, refuses them), and nothing else: no script, no form, nothing fetched but
+# images. ``sandbox`` keeps it inert even when opened on its own; allow-same-origin only lets the
+# page measure its height, and links open in a new tab as in a mail client.
+EMAIL_DOCUMENT_CSP: dict[str, list[str]] = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https:"],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "sandbox": ["allow-same-origin", "allow-popups", "allow-popups-to-escape-sandbox"],
+}
+
+
+def email_document(markup: str) -> HttpResponse:
+    """An email's HTML body as the response (framed by the page; see EMAIL_DOCUMENT_CSP)."""
+    return HttpResponse(markup, content_type="text/html; charset=utf-8")
+
+
+email_document_view = method_decorator(
+    [csp_override(EMAIL_DOCUMENT_CSP), xframe_options_sameorigin], name="dispatch"
+)
 
 
 class EmailTemplateListView(StaffView):
@@ -112,6 +141,26 @@ class EmailTemplatePreviewView(StaffView):
             url_lifetime_in_seconds=saved.url_lifetime_in_seconds,
         )
         return JsonResponse(_preview(draft))
+
+
+@email_document_view
+class EmailTemplatePreviewDocumentView(StaffView):
+    """The HTML of the template as edited, with sample data, as a document for the preview frame.
+
+    Administrators only, as the JSON preview; a template that does not render gives an empty
+    document (the JSON preview says why).
+    """
+
+    def post(self, request: HttpRequest, name: str, language: str) -> HttpResponse:
+        saved = _template(name, language)
+        draft = EmailTemplate(
+            name=saved.name,
+            language=saved.language,
+            subject=request.POST.get("subject", saved.subject)[:255],
+            body=request.POST.get("body", saved.body),
+            url_lifetime_in_seconds=saved.url_lifetime_in_seconds,
+        )
+        return email_document(_preview(draft)["html"])
 
 
 class EmailTemplateTestView(StaffView):
@@ -220,3 +269,13 @@ class InboxMessageView(StaffView):
             "dashboard/emails/inbox_message.html",
             {"message": message, "nav": "inbox"},
         )
+
+
+@email_document_view
+class InboxMessageHtmlView(StaffView):
+    """A message's HTML body as a document, for the frame of its page (administrators only)."""
+
+    def get(self, request: HttpRequest, message_id: int) -> HttpResponse:
+        administrator_required(request)
+        message = get_object_or_404(InboxMessage, pk=message_id)
+        return email_document(message.html_body)

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from accounts.api.auth import route
-from emails.api import email_templates
+from emails.api import email_templates, provider
 
 EmailTemplateApi = route(
     "EmailTemplateApi",
@@ -11,8 +11,15 @@ EmailTemplateApi = route(
     email_templates.EmailTemplateUpdateApi,
     email_templates.EmailTemplateReplaceApi,
 )
+EmailProviderApi = route(
+    "EmailProviderApi",
+    provider.EmailProviderGetApi,
+    provider.EmailProviderCreateApi,
+    provider.EmailProviderUpdateApi,
+)
 
 urlpatterns = [
+    path("api/v2/emails/provider", EmailProviderApi.as_view(), name="email-provider"),
     path(
         "api/v2/email-templates",
         email_templates.EmailTemplateCreateApi.as_view(),

@@ -176,12 +176,63 @@
     if (firstBad) firstBad.focus();
   }
 
+  // An email's frame is as tall as its document: the whole email shows, with no scrollbar of
+  // its own. The document is same-origin (sandbox allow-same-origin, no scripts), so it can be
+  // measured from here; again when the width changes, since a narrower email is taller.
+  function autosize(frame) {
+    var doc;
+    try { doc = frame.contentDocument; } catch (e) { return; }
+    if (!doc || !doc.documentElement || doc.URL === "about:blank") return;
+    frame.style.height = "0px";  // so that scrollHeight is the document's, not the frame's
+    var height = doc.documentElement.scrollHeight;
+    frame.style.height = height + "px";
+  }
+
+  function autosizeFrames() {
+    var frames = Array.prototype.slice.call(document.querySelectorAll("iframe[data-autosize]"));
+    frames.forEach(function (frame) {
+      frame.addEventListener("load", function () { autosize(frame); });
+      autosize(frame);
+    });
+    var timer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        document.querySelectorAll("iframe[data-autosize]").forEach(autosize);
+      }, 100);
+    });
+  }
+
   function emailPreview() {
     var form = document.getElementById("template-form");
     var frame = document.getElementById("template-preview");
     if (!form || !frame || !form.dataset.previewUrl) return;
     var timer = null;
     var seq = 0;
+    function showDocument() {
+      // The rendered email is posted into a fresh frame: its first navigation replaces the
+      // frame's blank page, so previews add nothing to the browser's history.
+      var fresh = frame.cloneNode(false);
+      fresh.style.height = frame.style.height;
+      fresh.addEventListener("load", function () { autosize(fresh); });
+      frame.replaceWith(fresh);
+      frame = fresh;
+      var post = document.createElement("form");
+      post.method = "post";
+      post.action = form.dataset.documentUrl;
+      post.target = fresh.name;
+      post.hidden = true;
+      new FormData(form).forEach(function (value, key) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = key;
+        input.value = value;
+        post.appendChild(input);
+      });
+      document.body.appendChild(post);
+      post.submit();
+      post.remove();
+    }
     function render() {
       var mine = ++seq;
       fetch(form.dataset.previewUrl, {
@@ -194,12 +245,8 @@
         if (subject) subject.textContent = data.subject || "";
         var error = document.getElementById("template-preview-error");
         if (error) error.textContent = data.error || "";
-        // The rendered body goes into a fresh sandboxed frame with no scripts (Chromium does
-        // not always reload a sandboxed frame whose srcdoc changes).
-        var fresh = frame.cloneNode(false);
-        fresh.setAttribute("srcdoc", data.html || "");
-        frame.replaceWith(fresh);
-        frame = fresh;
+        // One request at a time, and only for the latest edit: the frame follows the answer.
+        if (form.dataset.documentUrl) showDocument();
       }).catch(function () {});
     }
     form.addEventListener("input", function () {
@@ -224,6 +271,7 @@
     dangerDialogs();
     tryPassword();
     copyButtons();
+    autosizeFrames();
     emailPreview();
   }
   if (document.readyState === "loading") {

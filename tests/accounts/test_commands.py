@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import bcrypt
@@ -11,6 +12,7 @@ from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
 
 from accounts.audit import Audit, Door
+from accounts.management.commands import import_users
 from accounts.models import Application, LogEvent, LogType, User
 from tests.factories import SocialConnectionFactory, UserFactory
 
@@ -259,3 +261,43 @@ def test_seed_demo_never_restores_a_rotated_secret_and_says_what_changed(capsys)
     assert out.count("(changed since the demo was seeded: use the one you set)") == 2
     assert "Demo end user:         user@example.com / " in out
     assert "user@example.com / (changed" not in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_users_draws_a_progress_bar_with_progress(tmp_path, connection) -> None:
+    path = write_users(tmp_path, [{"email": f"u{n}@example.com"} for n in range(3)])
+    stderr = io.StringIO()
+
+    call_command("import_users", path, connection=connection.name, progress=True, stderr=stderr)
+
+    assert stderr.getvalue().endswith("\r[" + "#" * 30 + "] 3/3 users\n")
+    assert stderr.getvalue().startswith("\r[" + "." * 30 + "] 0/3 users")
+    assert User.objects.filter(connection=connection).count() == 3
+
+
+def test_import_users_draws_no_bar_off_a_terminal(tmp_path, connection) -> None:
+    path = write_users(tmp_path, [{"email": f"u{n}@example.com"} for n in range(3)])
+    stderr = io.StringIO()
+
+    call_command("import_users", path, connection=connection.name, stderr=stderr)
+
+    assert stderr.getvalue() == ""
+
+
+def test_import_users_draws_the_bar_on_a_terminal_for_large_files_only(
+    tmp_path, connection, monkeypatch
+) -> None:
+    monkeypatch.setattr(import_users, "LARGE_FILE_USERS", 3)
+    small = write_users(tmp_path, [{"email": "s@example.com"}])
+    terminal = Terminal()
+    call_command("import_users", small, connection=connection.name, stderr=terminal)
+    assert terminal.getvalue() == ""
+
+    large = tmp_path / "large.json"
+    large.write_text(json.dumps([{"email": f"u{n}@example.com"} for n in range(3)]))
+    call_command("import_users", str(large), connection=connection.name, stderr=terminal)
+    assert terminal.getvalue().endswith("] 3/3 users\n")

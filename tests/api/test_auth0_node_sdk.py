@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from accounts.jobs.models import Job
 from accounts.models import User
+from emails.models import EmailDelivery
 from tests.api.test_auth0_sdk import rekey, sdk_token  # noqa: F401 (fixtures)
+from tests.emails.worker import run_worker
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 SCRIPT = Path(__file__).parent / "node_sdk" / "migration_calls.js"
@@ -62,3 +65,33 @@ def test_the_calls_a_migration_makes(node_auth0, rekey, sdk_token, connection, m
     assert out["log_types"] == ["sdu"]
     assert out["template"] == "welcome_email"
     assert out["friendly_name"] == "Acme"
+    assert out["import_job"] == {
+        "id": out["import_job"]["id"],
+        "status": "pending",
+        "type": "users_import",
+        "external_id": "node-1",
+    }
+    assert out["export_job"] == {
+        "id": out["export_job"]["id"],
+        "status": "pending",
+        "format": "csv",
+    }
+    run_worker()
+    assert Job.objects.get(pk=out["import_job"]["id"]).summary == {
+        "failed": 0,
+        "updated": 0,
+        "inserted": 1,
+        "total": 1,
+    }
+    assert User.objects.get(email="node-imported@example.com").user_id == "auth0|node-import-1"
+    assert Job.objects.get(pk=out["export_job"]["id"]).status == "completed"
+    assert out["verify_ticket"].startswith(f"http://{rekey}/u/email-verification?ticket=")
+    assert out["verify_job"] == {"status": "completed", "type": "verification_email"}
+    verified = EmailDelivery.objects.get(user__email="node-verify@example.com")
+    assert verified.template_name == "verify_email"
+    assert out["email_provider"] == {
+        "name": "sendgrid",
+        "enabled": False,
+        "default_from_address": "Acme <no-reply@acme.example>",
+        "settings": {},
+    }

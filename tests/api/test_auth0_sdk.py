@@ -225,3 +225,104 @@ def test_tenant_settings_get_and_update(management):
 
     assert updated.friendly_name == fetched.friendly_name == "Acme"
     assert fetched.support_email == "help@acme.example"
+
+
+def test_jobs_users_imports_create_then_get_and_errors(management, connection, user):
+    import json
+
+    import bcrypt
+
+    value = bcrypt.hashpw(b"Sdk-import-7", bcrypt.gensalt(4)).decode()
+    entries = [
+        {
+            "email": "imported@example.com",
+            "user_id": "sdk0001",
+            "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": value}},
+        },
+        {"email": user.email},  # exists already, and upsert is false
+    ]
+    users_file = ("users.json", json.dumps(entries).encode(), "application/json")
+
+    job = management.jobs.users_imports.create(
+        users=users_file, connection_id=connection.id, external_id="sdk-1"
+    )
+    assert (job.status, job.type, job.external_id) == ("pending", "users_import", "sdk-1")
+    run_worker()
+
+    done = management.jobs.get(job.id)
+    assert done.status == "completed"
+    assert done.summary is not None
+    assert done.summary.dict() == {"failed": 1, "updated": 0, "inserted": 1, "total": 2}
+    errors = management.jobs.errors.get(job.id)
+    assert [(e.user, [x.code for x in e.errors]) for e in errors] == [
+        ({"email": user.email}, ["DUPLICATED_USER"])
+    ]
+    imported = User.objects.get(email="imported@example.com")
+    assert imported.user_id == "auth0|sdk0001"
+    assert check_password("Sdk-import-7", imported.password)
+
+
+def test_jobs_users_exports_create_then_download_the_location(management, sdk_token, connection):
+    import gzip
+    import json
+
+    user = UserFactory(connection=connection, email="exported@example.com")
+
+    job = management.jobs.users_exports.create(
+        connection_id=connection.id, format="json", fields=[{"name": "email"}, {"name": "user_id"}]
+    )
+    assert (job.status, job.type) == ("pending", "users_export")
+    run_worker()
+
+    done = management.jobs.get(job.id)
+    assert done.status == "completed"
+    download = httpx.get(done.location, headers={"Authorization": f"Bearer {sdk_token}"})
+    assert download.status_code == 200
+    assert json.loads(gzip.decompress(download.content)) == {
+        "email": "exported@example.com",
+        "user_id": user.user_id,
+    }
+
+
+def test_tickets_verify_email_gives_a_link_that_verifies(management, rekey, connection):
+    user = UserFactory(connection=connection, email="verify-me@example.com", email_verified=False)
+
+    ticket = management.tickets.verify_email(user_id=user.user_id, ttl_sec=3600)
+
+    assert ticket.ticket.startswith(f"http://{rekey}/u/email-verification?ticket=")
+    opened = httpx.get(ticket.ticket)
+    assert opened.status_code == 200
+    user.refresh_from_db()
+    assert user.email_verified is True
+
+
+def test_jobs_verification_email_create_sends_the_email(management, connection):
+    user = UserFactory(connection=connection, email="verify-job@example.com", email_verified=False)
+
+    job = management.jobs.verification_email.create(user_id=user.user_id)
+
+    assert (job.status, job.type) == ("completed", "verification_email")
+    assert management.jobs.get(job.id).type == "verification_email"
+    delivery = EmailDelivery.objects.get(user=user)
+    assert delivery.template_name == "verify_email"
+
+
+def test_emails_provider_create_get_update(management):
+    from emails.models import EmailProvider
+
+    created = management.emails.provider.create(
+        name="mailgun",
+        credentials={"api_key": "key-sdk-secret", "domain": "mg.acme.example", "region": "eu"},
+        default_from_address="Acme <no-reply@acme.example>",
+    )
+    assert (created.name, created.default_from_address) == (
+        "mailgun",
+        "Acme <no-reply@acme.example>",
+    )
+
+    got = management.emails.provider.get()
+    assert (got.name, got.enabled, got.credentials) == ("mailgun", True, None)
+
+    updated = management.emails.provider.update(enabled=False)
+    assert updated.enabled is False
+    assert "key-sdk-secret" not in str(EmailProvider.objects.values().get())

@@ -61,6 +61,16 @@ EXPECTED_OPERATIONS = {
     "PATCH /api/v2/email-templates/{templateName}",
     "PUT /api/v2/email-templates/{templateName}",
     "POST /api/v2/email-templates",
+    "POST /api/v2/jobs/users-imports",
+    "POST /api/v2/jobs/users-exports",
+    "GET /api/v2/jobs/{id}",
+    "GET /api/v2/jobs/{id}/errors",
+    "GET /api/v2/jobs/{id}/file",
+    "POST /api/v2/tickets/email-verification",
+    "POST /api/v2/jobs/verification-email",
+    "GET /api/v2/emails/provider",
+    "POST /api/v2/emails/provider",
+    "PATCH /api/v2/emails/provider",
 }
 
 

@@ -68,12 +68,15 @@ def test_an_origin_with_a_path_is_refused(staff_client, application):
 def test_rotated_secret_is_shown_once_and_works(staff_client, administrator, application):
     url = reverse("dashboard:application-secret-rotate", args=[application.client_id])
 
+    detail = reverse("dashboard:application-detail", args=[application.client_id])
     response = staff_client.post(url, {"confirm": "on"})
 
-    assert response.status_code == 200
-    secret = response.context["new_secret"]
-    assert secret and secret in response.content.decode()
-    assert "no-store" in response["Cache-Control"]
+    # A redirect: a refresh of the page that shows the secret does not rotate it again.
+    assert (response.status_code, response["Location"]) == (302, detail)
+    shown = staff_client.get(detail)
+    secret = shown.context["new_secret"]
+    assert secret and secret in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
     application.refresh_from_db()
     assert application_secret_check(application=application, secret=secret)
     assert secret not in application.client_secret_hash
@@ -93,7 +96,7 @@ def test_secret_rotation_asks_for_the_password_after_ten_minutes(staff_client, a
         accepted = staff_client.post(url, {"confirm": "on", "current_password": DEFAULT_PASSWORD})
 
     assert refused.status_code == 400
-    assert accepted.status_code == 200
+    assert accepted.status_code == 302
     application.refresh_from_db()
     assert application.client_secret_hash != old_hash
 
@@ -130,3 +133,130 @@ def test_enabled_connections_are_a_fieldset_with_the_label_above_its_checkboxes(
     assert '<fieldset class="checks field" data-field="enabled_connections">' in html
     assert "<legend>Enabled connections</legend>" in html
     assert '<option value="ja"' in html  # the email language is a choice
+
+
+CREATE = {
+    "name": "Billing backend",
+    "app_type": "non_interactive",
+    "callbacks": "",
+    "allowed_logout_urls": "",
+    "web_origins": "",
+    "allowed_origins_text": "",
+    "default_login_route": "",
+    "language": "",
+}
+
+
+def test_administrator_creates_an_application_and_sees_its_secret_once(
+    staff_client, administrator, connection, client
+):
+    response = staff_client.post(
+        reverse("dashboard:application-create"),
+        {**CREATE, "enabled_connections": [connection.id]},
+    )
+
+    application = Application.objects.get(name="Billing backend")
+    detail = reverse("dashboard:application-detail", args=[application.client_id])
+    assert (response.status_code, response["Location"]) == (302, detail)
+    # Between the redirect and the page the secret is sealed in the session, never in clear.
+    from importlib import import_module
+
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    stored = engine.SessionStore(session_key=staff_client.session.session_key)
+    assert "dashboard.new_client_secret" in stored.load()
+    shown = staff_client.get(detail)
+    secret = shown.context["new_secret"]
+    assert len(secret) >= 48 and secret in shown.content.decode()
+    assert secret not in str(stored.load())
+    assert "no-store" in shown["Cache-Control"]
+    assert secret not in staff_client.get(detail).content.decode()  # once only
+    application.refresh_from_db()
+    assert application.app_type == "non_interactive"
+    assert list(application.enabled_connections.all()) == [connection]
+    assert application_secret_check(application=application, secret=secret)
+    event = LogEvent.objects.get(description="Create application")
+    assert (event.type, event.actor, event.client_id, event.client_name) == (
+        LogType.SUCCESS_API_OPERATION,
+        administrator,
+        application.client_id,
+        "Billing backend",
+    )
+    assert event.details == {
+        "name": "Billing backend",
+        "app_type": "non_interactive",
+        "allowed_origins": [],
+        "callbacks": [],
+        "enabled_connections": [connection.name],
+    }
+    # The secret is the application's: /oauth/token knows it (no grant yet: access_denied).
+    token = {
+        "grant_type": "client_credentials",
+        "client_id": application.client_id,
+        "audience": management_audience(),
+    }
+    right = client.post("/oauth/token", {**token, "client_secret": secret}, "application/json")
+    wrong = client.post("/oauth/token", {**token, "client_secret": "x"}, "application/json")
+    assert (right.status_code, right.json()["error"]) == (403, "access_denied")
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "access_denied")
+
+
+def test_a_single_page_application_gets_its_callbacks_and_no_secret(staff_client, connection):
+    response = staff_client.post(
+        reverse("dashboard:application-create"),
+        {
+            **CREATE,
+            "name": "Shop SPA",
+            "app_type": "spa",
+            "callbacks": "https://shop.example.com/callback",
+            "allowed_logout_urls": "https://shop.example.com",
+            "web_origins": "https://shop.example.com/",
+            "allowed_origins_text": "https://shop.example.com",
+            "default_login_route": "https://shop.example.com/login",
+            "language": "ja",
+            "enabled_connections": [connection.id],
+        },
+    )
+
+    application = Application.objects.get(name="Shop SPA")
+    assert response.status_code == 302
+    assert (application.client_secret_hash, application.language) == ("", "ja")
+    assert application.callbacks == ["https://shop.example.com/callback"]
+    assert application.allowed_logout_urls == ["https://shop.example.com"]
+    assert application.web_origins == ["https://shop.example.com"]
+    assert application.allowed_origins == ["https://shop.example.com"]
+    assert application.default_login_route == "https://shop.example.com/login"
+    page = staff_client.get(response["Location"])
+    assert page.context["new_secret"] == ""
+    assert 'id="new-secret-box"' not in page.content.decode()
+
+
+def test_a_wildcard_callback_is_refused_and_the_form_keeps_what_was_typed(staff_client):
+    response = staff_client.post(
+        reverse("dashboard:application-create"),
+        {**CREATE, "app_type": "spa", "callbacks": "https://*.example.com/callback"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["callbacks"] == [
+        "https://*.example.com/callback is not a URL."
+    ]
+    assert 'value="Billing backend"' in response.content.decode()
+    assert not Application.objects.filter(name="Billing backend").exists()
+    assert not LogEvent.objects.filter(description="Create application").exists()
+
+
+def test_a_viewer_can_neither_open_nor_post_the_new_application_form(viewer_client):
+    listing = viewer_client.get(reverse("dashboard:application-list")).content.decode()
+
+    assert viewer_client.get(reverse("dashboard:application-create")).status_code == 403
+    assert viewer_client.post(reverse("dashboard:application-create"), CREATE).status_code == 403
+    assert not Application.objects.filter(name="Billing backend").exists()
+    assert 'id="application-new"' not in listing
+
+
+def test_the_list_offers_administrators_a_new_application(staff_client):
+    listing = staff_client.get(reverse("dashboard:application-list")).content.decode()
+
+    assert f'href="{reverse("dashboard:application-create")}" id="application-new"' in listing

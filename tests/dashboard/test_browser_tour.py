@@ -209,6 +209,7 @@ def dashboard_pages(user, application, event) -> list[str]:
         "/dashboard/connections/",
         f"/dashboard/connections/{user.connection_id}/",
         "/dashboard/applications/",
+        "/dashboard/applications/new/",
         f"/dashboard/applications/{application.client_id}/",
         "/dashboard/emails/templates/",
         "/dashboard/emails/templates/reset_email/en/",

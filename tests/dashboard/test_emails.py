@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -315,3 +317,123 @@ def test_a_test_send_of_a_hostile_draft_is_refused_within_the_budget(staff_clien
 
     assert response.status_code == 400
     assert not EmailDelivery.objects.exists()
+
+
+EMAIL_DOCUMENT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; "
+    "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+)
+
+
+def test_the_preview_document_is_the_drafts_html_under_a_policy_of_its_own(staff_client):
+    response = staff_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": '<p style="color:#123456">Hi {{ user.name }}</p>'},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content.decode() == '<p style="color:#123456">Hi Jane Doe</p>'
+    assert response["Content-Security-Policy"] == EMAIL_DOCUMENT_POLICY
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "no-store" in response["Cache-Control"]
+    assert EmailTemplate.objects.get(name="reset_email", language="en").subject != "Hi"
+
+
+def test_a_viewer_cannot_render_a_preview_document(viewer_client):
+    response = viewer_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": "<p>x</p>"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_preview_document_of_broken_liquid_is_empty(staff_client):
+    response = staff_client.post(
+        url("email-template-preview-document", "reset_email", "en"),
+        {"subject": "Hi", "body": "{% if %}"},
+    )
+
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_an_inbox_message_html_is_its_own_document_for_administrators_only(
+    staff_client, viewer, user
+):
+    email_enqueue(to=user.email, subject="Hi", text_body="Hi", html_body="<p>Hi <b>you</b></p>")
+    run_worker()
+    message = InboxMessage.objects.get()
+
+    response = staff_client.get(url("inbox-message-html", message.pk))
+    page = staff_client.get(url("inbox-message", message.pk)).content.decode()
+
+    assert response.status_code == 200
+    assert response.content.decode() == "<p>Hi <b>you</b></p>"
+    assert response["Content-Security-Policy"] == EMAIL_DOCUMENT_POLICY
+    assert f'src="{url("inbox-message-html", message.pk)}"' in page
+    assert "srcdoc" not in page
+    staff_client.force_login(viewer)
+    assert staff_client.get(url("inbox-message-html", message.pk)).status_code == 403
+
+
+def template_rows(html: str) -> list[tuple[str, str]]:
+    """(title, name) of each row of the templates table; name is "" when not shown."""
+
+    table = html.split('id="template-table"')[1].split("</table>")[0]
+    rows = re.findall(
+        r'class="template-title">([^<]*)</a>(?:<br><span class="muted mono template-name">'
+        r"([^<]*)</span>)?</td>",
+        table,
+    )
+    return rows
+
+
+def test_the_templates_list_gives_each_a_title_and_its_name_once(staff_client):
+    EmailTemplate.objects.create(name="welcome_email", subject="Hi", body="<p>Hi</p>")
+
+    html = staff_client.get(url("email-template-list")).content.decode()
+
+    assert template_rows(html) == [
+        ("Blocked account (unblock link)", "blocked_account"),
+        ("Blocked account (unblock link)", "blocked_account"),
+        ("Password changed notification", "password_changed"),
+        ("Password changed notification", "password_changed"),
+        ("Change password (reset link)", "reset_email"),
+        ("Change password (reset link)", "reset_email"),
+        ("Change password (code)", "reset_email_by_code"),
+        ("Change password (code)", "reset_email_by_code"),
+        ("Verification email (link)", "verify_email"),
+        ("Verification email (link)", "verify_email"),
+        ("Welcome email", "welcome_email"),
+    ]
+    assert html.count(">reset_email<") == 2  # once per language, as secondary text
+
+
+def test_the_templates_list_titles_are_in_japanese(staff_client):
+    html = staff_client.get(url("email-template-list"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    titles = [title for title, _name in template_rows(html)]
+    assert titles[0] == "アカウントのブロック (解除リンク)"
+    assert "パスワード変更 (リセットリンク)" in titles
+
+
+def test_the_template_page_is_titled_with_the_name_below(staff_client):
+    html = staff_client.get(url("email-template-detail", "reset_email", "ja")).content.decode()
+
+    assert "<h1>Change password (reset link) <span" in html
+    assert '<span class="mono" id="template-name">reset_email</span>' in html
+    assert "<title>Change password (reset link) (日本語)" in html
+
+
+def test_templates_list_shows_the_tenants_provider_while_it_is_enabled(staff_client):
+    from emails.provider import email_provider_set
+
+    email_provider_set(name="smtp", credentials={"smtp_host": "mail.example", "smtp_port": 587})
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">smtp (django.core.mail.backends.smtp.EmailBackend)<' in html
+
+    email_provider_set(enabled=False)
+    html = staff_client.get(url("email-template-list")).content.decode()
+    assert 'id="email-provider">emails.backends.LocalInboxBackend<' in html

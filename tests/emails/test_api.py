@@ -224,10 +224,9 @@ def test_post_creates_a_template_and_answers_200_as_auth0(api, m2m):
 @pytest.mark.parametrize(
     "name",
     [
-        "verify_email",
         "verify_email_by_code",
         "welcome_email",
-        # blocked_account and reset_email_by_code exist already: Rekey sends them.
+        # blocked_account, reset_email_by_code and verify_email exist already: Rekey sends them.
         "stolen_credentials",
         "enrollment_email",
         "mfa_oob_code",

@@ -29,6 +29,8 @@ def test_default_templates_exist_in_english_and_japanese(db):
         ("password_changed", "ja"),
         ("blocked_account", "en"),
         ("blocked_account", "ja"),
+        ("verify_email", "en"),
+        ("verify_email", "ja"),
     }
     template = email_template_get(name="reset_email")
     assert (template.syntax, template.url_lifetime_in_seconds, template.enabled) == (

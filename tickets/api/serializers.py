@@ -51,3 +51,31 @@ class PasswordChangeTicketInputSerializer(StrictInputSerializer):
 
 class PasswordChangeTicketSerializer(serializers.Serializer):
     ticket = serializers.URLField()
+
+
+class EmailVerificationTicketInputSerializer(StrictInputSerializer):
+    user_id = serializers.CharField(max_length=128)
+    result_url = serializers.URLField(required=False, max_length=2000)
+    ttl_sec = serializers.IntegerField(required=False, min_value=0, max_value=MAX_TTL)
+    includeEmailInRedirect = serializers.BooleanField(required=False, default=False)  # Auth0's
+    client_id = serializers.CharField(required=False, max_length=64)
+    identity = TicketIdentityInputSerializer(required=False)
+    organization_id = serializers.CharField(required=False, max_length=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "result_url" in attrs and ("client_id" in attrs or "organization_id" in attrs):
+            raise serializers.ValidationError(
+                "result_url cannot be used together with client_id or organization_id"
+            )
+        return attrs
+
+
+class EmailVerificationTicketSerializer(serializers.Serializer):
+    ticket = serializers.URLField()
+
+
+class VerificationEmailJobInputSerializer(StrictInputSerializer):
+    user_id = serializers.CharField(max_length=128)
+    client_id = serializers.CharField(required=False, max_length=64)
+    identity = TicketIdentityInputSerializer(required=False)
+    organization_id = serializers.CharField(required=False, max_length=50)

@@ -15,4 +15,14 @@ urlpatterns = [
         tickets.PasswordChangeTicketCreateApi.as_view(),
         name="tickets-password-change",
     ),
+    path(
+        "api/v2/tickets/email-verification",
+        tickets.EmailVerificationTicketCreateApi.as_view(),
+        name="tickets-email-verification",
+    ),
+    path(
+        "api/v2/jobs/verification-email",
+        tickets.VerificationEmailJobCreateApi.as_view(),
+        name="jobs-verification-email",
+    ),
 ]

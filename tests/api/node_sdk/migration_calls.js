@@ -47,6 +47,37 @@ async function main() {
   out.template = template.data.template;
   const settings = await management.tenants.updateSettings({ friendly_name: "Acme" });
   out.friendly_name = settings.data.friendly_name;
+  // The jobs are queued here; the test runs the worker after the script and reads them again.
+  const users = [{ email: "node-imported@example.com", user_id: "node-import-1" }];
+  const imported = await management.jobs.importUsers({
+    users: new Blob([JSON.stringify(users)], { type: "application/json" }),
+    connection_id: connectionId,
+    upsert: false,
+    external_id: "node-1",
+  });
+  const importJob = await management.jobs.get({ id: imported.data.id });
+  out.import_job = { id: importJob.data.id, status: importJob.data.status,
+                     type: importJob.data.type, external_id: importJob.data.external_id };
+  const exported = await management.jobs.exportUsers({ connection_id: connectionId, format: "csv" });
+  out.export_job = { id: exported.data.id, status: exported.data.status,
+                     format: exported.data.format };
+  const toVerify = await management.users.create({
+    connection: connectionName,
+    email: "node-verify@example.com",
+    password: "Granite-Orbit-73!",
+  });
+  const verifyTicket = await management.tickets.verifyEmail({ user_id: toVerify.data.user_id });
+  out.verify_ticket = verifyTicket.data.ticket;
+  const verifyJob = await management.jobs.verifyEmail({ user_id: toVerify.data.user_id });
+  out.verify_job = { status: verifyJob.data.status, type: verifyJob.data.type };
+  await management.emails.configure({
+    name: "sendgrid",
+    credentials: { api_key: "SG.node-secret" },
+    default_from_address: "Acme <no-reply@acme.example>",
+  });
+  await management.emails.update({ enabled: false });
+  const provider = await management.emails.get();
+  out.email_provider = provider.data;
   process.stdout.write(JSON.stringify(out));
 }
 

@@ -1,0 +1,1 @@
+"""Auth0's long-running jobs (users imports and exports): the row, the work, the task."""

@@ -1,0 +1,262 @@
+"""Users import and export jobs: created by the Management API, run by the worker.
+
+An import goes through ``users_import`` (the service behind ``manage.py import_users``), entry by
+entry as Auth0 does: entries it refuses are reported in the job's errors and the rest go in. The
+uploaded file can hold password hashes, so the end of the job, whatever it is, empties it.
+An export never holds a password hash: its rows are the Management API's user objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import logging
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.events import log_event
+from accounts.imports import ImportRefused, users_import
+from accounts.jobs.models import Job, JobStatus, JobType
+from accounts.jobs.tasks import job_run_task
+from accounts.models import Application, Connection, LogType, User, email_key
+
+logger = logging.getLogger(__name__)
+
+# Never copied from an import file into the job's errors.
+SECRET_KEYS = frozenset({"password", "password_hash", "custom_password_hash"})
+DUPLICATED = "The user already exist and upsert parameter is false"
+# Auth0's export fields when the request names none.
+DEFAULT_EXPORT_FIELDS = (
+    "user_id",
+    "email",
+    "email_verified",
+    "name",
+    "nickname",
+    "given_name",
+    "family_name",
+    "username",
+    "picture",
+    "created_at",
+    "updated_at",
+    "last_login",
+    "logins_count",
+    "blocked",
+)
+
+
+def _enqueue(job_id: str) -> None:
+    job_run_task.enqueue(job_id=job_id)
+
+
+def _job_queue(job: Job) -> None:
+    """Queue the job: in the same transaction when the queue is a table, after it otherwise."""
+    if str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+        _enqueue(job.id)
+    else:
+        transaction.on_commit(partial(_enqueue, job.id))
+
+
+@transaction.atomic
+def users_import_job_create(
+    *,
+    connection: Connection,
+    upload: bytes,
+    upsert: bool,
+    external_id: str,
+    send_completion_email: bool,
+    application: Application | None,
+) -> Job:
+    """Keep the file in a pending job and queue it for the worker."""
+    job = Job.objects.create(
+        type=JobType.USERS_IMPORT,
+        connection=connection,
+        application=application,
+        external_id=external_id,
+        options={"upsert": upsert, "send_completion_email": send_completion_email},
+        upload=upload,
+    )
+    _job_queue(job)
+    return job
+
+
+@transaction.atomic
+def users_export_job_create(
+    *,
+    connection: Connection,
+    format: str,
+    fields: list[dict[str, str]],
+    limit: int | None,
+    application: Application | None,
+) -> Job:
+    """A pending export job, queued for the worker."""
+    job = Job.objects.create(
+        type=JobType.USERS_EXPORT,
+        connection=connection,
+        application=application,
+        options={"format": format, "fields": fields, "limit": limit},
+    )
+    _job_queue(job)
+    return job
+
+
+def job_run(*, job_id: str) -> str:
+    """Run the job unless it has ended; a run cut short (a killed worker) starts over."""
+    claimed = Job.objects.filter(
+        pk=job_id, status__in=[JobStatus.PENDING, JobStatus.PROCESSING]
+    ).update(status=JobStatus.PROCESSING)
+    if not claimed:
+        return "ended"
+    job = Job.objects.select_related("connection", "application").get(pk=job_id)
+    try:
+        with transaction.atomic():
+            if job.type == JobType.USERS_IMPORT:
+                _import_run(job)
+            else:
+                _export_run(job)
+            job.upload = None
+            job.save()
+    except Exception:
+        logger.exception("job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, upload=None, status_details="Internal error"
+        )
+        return JobStatus.FAILED
+    return job.status
+
+
+def _failed(job: Job, details: str) -> None:
+    job.status = JobStatus.FAILED
+    job.status_details = details
+    logger.warning("job %s failed: %s", job.id, details)
+
+
+def _import_run(job: Job) -> None:
+    try:
+        entries = json.loads(bytes(job.upload or b"").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _failed(job, "The file is not valid JSON.")
+    if not isinstance(entries, list):
+        return _failed(job, "The file must hold a JSON array of users.")
+    upsert = bool(job.options.get("upsert"))
+    failed: dict[int, list[dict[str, str]]] = {}
+    if not upsert:
+        keys = {
+            email_key(entry["email"]): index
+            for index, entry in enumerate(entries)
+            if isinstance(entry, dict) and isinstance(entry.get("email"), str)
+        }
+        taken = User.objects.filter(connection=job.connection, email_key__in=keys)
+        for key in taken.values_list("email_key", flat=True):
+            failed[keys[key]] = [_error("DUPLICATED_USER", DUPLICATED)]
+    # Each pass takes out the entries users_import refused; one refusal can reveal another
+    # (two entries sharing a user_id), hence a few passes, each all-or-nothing.
+    for _ in range(3):
+        remaining = [index for index in range(len(entries)) if index not in failed]
+        try:
+            result = users_import(
+                connection=job.connection,
+                entries=[entries[index] for index in remaining],
+                upsert=upsert,
+                application=job.application,
+                job_id=job.id,
+            )
+        except ImportRefused as exc:
+            by_entry, general = exc.by_entry()
+            if general or not by_entry:
+                return _failed(job, "; ".join(general)[:500] or "The import was refused.")
+            for local, messages in by_entry.items():
+                failed[remaining[local]] = [_error(_code(m), m) for m in messages]
+            continue
+        job.status = JobStatus.COMPLETED
+        job.summary = {
+            "failed": len(failed),
+            "updated": result.updated,
+            "inserted": result.created,
+            "total": len(entries),
+        }
+        job.errors = [
+            {"user": _without_secrets(entries[index]), "errors": errors}
+            for index, errors in sorted(failed.items())
+        ]
+        return None
+    return _failed(job, "The import was refused.")
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message, "path": ""}
+
+
+def _code(message: str) -> str:
+    if "exists already" in message or "duplicate" in message:
+        return "DUPLICATED_USER"
+    return "INVALID_FORMAT"
+
+
+def _without_secrets(entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        return {}
+    return {key: value for key, value in entry.items() if key not in SECRET_KEYS}
+
+
+def export_path(job: Job) -> Path:
+    """Where the export's file is (the name is the job's, never a caller's)."""
+    return Path(settings.VAR_DIR) / "exports" / job.result_file
+
+
+def _export_run(job: Job) -> None:
+    from accounts.api.serializers.users import ManagementUserSerializer
+
+    fields = job.options.get("fields") or [{"name": name} for name in DEFAULT_EXPORT_FIELDS]
+    fields = [f for f in fields if f["name"] not in SECRET_KEYS]
+    users = User.objects.filter(connection=job.connection).order_by("created_at", "id")
+    if limit := job.options.get("limit"):
+        users = users[:limit]
+    csv_format = job.options.get("format") == "csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer) if csv_format else None
+    if writer is not None:
+        writer.writerow([f.get("export_as") or f["name"] for f in fields])
+    count = 0
+    for user in users.select_related("connection").iterator(chunk_size=1000):
+        data = ManagementUserSerializer(user).data
+        row = {f.get("export_as") or f["name"]: _field(data, f["name"]) for f in fields}
+        if writer is not None:
+            writer.writerow(["" if v is None else _cell(v) for v in row.values()])
+        else:
+            # Auth0's "json" export is newline-delimited JSON, one user a line.
+            buffer.write(json.dumps(row, separators=(",", ":")) + "\n")
+        count += 1
+    job.result_file = f"{job.id}.{'csv' if csv_format else 'json'}.gz"
+    path = export_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(buffer.getvalue().encode("utf-8")))
+    job.status = JobStatus.COMPLETED
+    job.summary = {"total": count}
+    log_event(
+        type=LogType.SUCCESS_API_OPERATION,
+        description="Bulk user export",
+        application=job.application,
+        connection_name=job.connection.name,
+        connection_id=job.connection_id,
+        details={"exported": count, "door": "job", "job_id": job.id},
+    )
+
+
+def _field(data: dict[str, Any], name: str) -> Any:
+    """A property of the user object; ``app_metadata.plan`` reaches into an object."""
+    value: Any = data
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _cell(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
