@@ -254,17 +254,7 @@ class ResetCodeView(View):
                 "a new code."
             )
             return self._render(request, email, error=error, status=400)
-        response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
-        response.set_cookie(
-            RESET_COOKIE,
-            seal({"token": token}),
-            max_age=RESET_COOKIE_AGE,
-            path=RESET_COOKIE_PATH,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
+        return _to_new_password(request, token)
 
     def _render(
         self, request: HttpRequest, email: str, error: str = "", status: int = 200
@@ -330,6 +320,11 @@ def reset_link(request: HttpRequest) -> HttpResponse:
             return _too_many(request, decision)
         ticket_failure_log(error=error, request=request)
         return _failure(request, error)
+    return _to_new_password(request, token)
+
+
+def _to_new_password(request: HttpRequest, token: str) -> HttpResponse:
+    """On to the new-password page, the ticket's token kept sealed in the reset cookie."""
     response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
     response.set_cookie(
         RESET_COOKIE,
