@@ -392,8 +392,8 @@ GRANT_TYPE_CHOICES = [
 ]
 
 
-class SignInSettingsForm(forms.Form):
-    """How users sign in to an application (Auth0's application settings)."""
+class SignInUrlsForm(forms.Form):
+    """An application's sign-in URLs, checked one a line: the edit and the create forms'."""
 
     callbacks = forms.CharField(
         label=_("Allowed callback URLs, one a line"),
@@ -410,6 +410,37 @@ class SignInSettingsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    @staticmethod
+    def _urls(text: str, *, origins: bool) -> list[str]:
+        check = URLValidator(schemes=["http", "https"])
+        urls = _lines(text)
+        for url in urls:
+            try:
+                check(url)
+            except ValidationError:
+                raise ValidationError(_("%(url)s is not a URL.") % {"url": url}) from None
+            if "*" in url:
+                raise ValidationError(_("%(url)s: wildcards are not allowed.") % {"url": url})
+            if origins and url.rstrip("/").count("/") > 2:
+                raise ValidationError(
+                    _("%(origin)s has a path; an origin has none.") % {"origin": url}
+                )
+        return [u.rstrip("/") for u in urls] if origins else urls
+
+    def clean_callbacks(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("callbacks", ""), origins=False)
+
+    def clean_allowed_logout_urls(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("allowed_logout_urls", ""), origins=False)
+
+    def clean_web_origins(self) -> list[str]:
+        return self._urls(self.cleaned_data.get("web_origins", ""), origins=True)
+
+
+class SignInSettingsForm(SignInUrlsForm):
+    """How users sign in to an application (Auth0's application settings)."""
+
     grant_types = forms.MultipleChoiceField(
         label=_("Grant types"),
         required=False,
@@ -446,64 +477,13 @@ class SignInSettingsForm(forms.Form):
         }
         return cls(data, initial=initial)
 
-    @staticmethod
-    def _urls(text: str, *, origins: bool) -> list[str]:
-        check = URLValidator(schemes=["http", "https"])
-        urls = _lines(text)
-        for url in urls:
-            try:
-                check(url)
-            except ValidationError:
-                raise ValidationError(_("%(url)s is not a URL.") % {"url": url}) from None
-            if "*" in url:
-                raise ValidationError(_("%(url)s: wildcards are not allowed.") % {"url": url})
-            if origins and url.rstrip("/").count("/") > 2:
-                raise ValidationError(
-                    _("%(origin)s has a path; an origin has none.") % {"origin": url}
-                )
-        return [u.rstrip("/") for u in urls] if origins else urls
 
-    def clean_callbacks(self) -> list[str]:
-        return self._urls(self.cleaned_data.get("callbacks", ""), origins=False)
-
-    def clean_allowed_logout_urls(self) -> list[str]:
-        return self._urls(self.cleaned_data.get("allowed_logout_urls", ""), origins=False)
-
-    def clean_web_origins(self) -> list[str]:
-        return self._urls(self.cleaned_data.get("web_origins", ""), origins=True)
-
-
-class ApplicationCreateForm(ApplicationForm):
+class ApplicationCreateForm(ApplicationForm, SignInUrlsForm):
     """A new application: its type, and the settings and sign-in URLs the edit forms have."""
 
-    callbacks = forms.CharField(
-        label=_("Allowed callback URLs, one a line"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    allowed_logout_urls = forms.CharField(
-        label=_("Allowed logout URLs, one a line"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    web_origins = forms.CharField(
-        label=_("Allowed web origins, one a line"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
     field_order = ["name", "app_type", "callbacks", "allowed_logout_urls", "web_origins"]
 
     class Meta(ApplicationForm.Meta):
         fields = ["name", "app_type", "default_login_route", "enabled_connections", "language"]
         labels = {**ApplicationForm.Meta.labels, "app_type": _("Application type")}
         widgets = {**ApplicationForm.Meta.widgets, "app_type": forms.RadioSelect}
-
-    def clean_callbacks(self) -> list[str]:
-        return SignInSettingsForm._urls(self.cleaned_data.get("callbacks", ""), origins=False)
-
-    def clean_allowed_logout_urls(self) -> list[str]:
-        text = self.cleaned_data.get("allowed_logout_urls", "")
-        return SignInSettingsForm._urls(text, origins=False)
-
-    def clean_web_origins(self) -> list[str]:
-        return SignInSettingsForm._urls(self.cleaned_data.get("web_origins", ""), origins=True)
