@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.events import log_event
 from accounts.models import LogType, User
 from emails.models import DeliveryStatus, EmailDelivery
+from emails.queue import tasks_in_database
 from emails.resilience import backoff_seconds, temporary
 from emails.sealing import SealBroken, unseal
 from emails.selectors import deliveries_retryable
@@ -63,7 +64,7 @@ def message_id_for(delivery: EmailDelivery) -> str:
     return f"<rekey.{delivery.pk}.{stamp}@{domain}>"
 
 
-def delivery_attempt(*, delivery_id: int) -> str:
+def delivery_attempt(*, delivery_id: int | None) -> str:
     """Run one delivery task: send a batch of ready outbox rows; returns this row's status after.
 
     The batch (``REKEY_EMAIL_BATCH_SIZE`` rows, this one among them when it is ready) is claimed
@@ -72,12 +73,20 @@ def delivery_attempt(*, delivery_id: int) -> str:
     again after its backoff). "skipped" when this row was not in the batch: already sent,
     failed for good, taken by another worker, or woken too early.
     """
-    now = timezone.now()
-    claimed = deliveries_claim(now=now, limit=max(1, settings.REKEY_EMAIL_BATCH_SIZE))
+    limit = max(1, settings.REKEY_EMAIL_BATCH_SIZE)
+    if not tasks_in_database():
+        from emails.engine import wake_taken
+        from emails.services import DELIVERY_WAKE_KEY
+        from emails.tasks import email_deliver
+
+        wake_taken(email_deliver, key=DELIVERY_WAKE_KEY)
+    claimed = deliveries_claim(now=timezone.now(), limit=limit)
     if not claimed:
         return "skipped"
     outcomes = deliveries_send(ids=claimed)
-    return outcomes.get(delivery_id, "skipped")
+    if len(claimed) == limit and not tasks_in_database():
+        delivery_wake(delivery_id=claimed[-1])  # more may be ready: wake another worker
+    return outcomes.get(delivery_id, "skipped") if delivery_id else "sent"
 
 
 def deliveries_send(*, ids: list[int]) -> dict[int, str]:

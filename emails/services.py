@@ -42,6 +42,9 @@ LINK_PLACEHOLDER = "REDACTED"
 logger = logging.getLogger(__name__)
 
 FRIENDLY_NAME = "Rekey"
+# With a broker, a ready delivery's wake-up is one job for however many rows are ready.
+DELIVERY_WAKE_KEY = "deliveries"
+DELIVERY_WAKE_TTL_SECONDS = 10
 
 
 def email_enqueue(
@@ -89,8 +92,10 @@ def delivery_wake(*, delivery_id: int, run_after: datetime | None = None) -> Non
     """Enqueue the delivery task of an outbox row (after the commit when the queue is not the DB).
 
     With the database as queue the task row commits with the outbox row; with a broker the
-    message goes out after the commit, so a worker never looks for a row not yet visible. A
-    wake-up lost in between (a crash, a broker outage) is made good by ``outbox_sweep``.
+    message goes out after the commit, so a worker never looks for a row not yet visible, and a
+    ready row does not get a job of its own while a wake-up waits untaken (``wake_once``): the
+    worker that takes it claims every ready row as a batch. A wake-up lost in between (a
+    crash, a broker outage) is made good by ``outbox_sweep``.
     """
     task = email_deliver.using(run_after=run_after) if run_after else email_deliver
     if tasks_in_database():
@@ -98,8 +103,13 @@ def delivery_wake(*, delivery_id: int, run_after: datetime | None = None) -> Non
         return
 
     def wake() -> None:
+        from emails.engine import wake_once
+
         try:
-            task.enqueue(delivery_id)
+            if run_after:
+                task.enqueue(delivery_id)
+            else:  # one job wakes a worker for every ready row: it claims them as a batch
+                wake_once(email_deliver, key=DELIVERY_WAKE_KEY, ttl=DELIVERY_WAKE_TTL_SECONDS)
         except Exception as exc:
             logger.warning(
                 "email delivery pk=%s: the task queue is unavailable (%s); the sweep will "
