@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -82,8 +83,35 @@ def reset_request_accept(
     if tasks_in_database():
         reset_request_check_task.enqueue(**payload)  # the task row is the durable copy
         return
-    ResetRequest.objects.create(**payload)
+    _request_insert(payload)
     transaction.on_commit(requests_wake)
+
+
+_INSERT_SQL = (
+    "INSERT INTO tickets_resetrequest (id, email, connection_id, client_id, ip, agent, "
+    "language, created_at, woken_at, runs) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
+)
+
+
+def _request_insert(payload: dict[str, Any]) -> None:
+    """``ResetRequest.objects.create(**payload)`` as one prepared statement: the ORM's model
+    instance, field preparation and SQL compilation were a third of the request's CPU."""
+    now = db.ops.adapt_datetimefield_value(timezone.now())
+    with db.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL,
+            [
+                ResetRequest._meta.pk.get_db_prep_value(uuid.uuid4(), db),
+                payload["email"],
+                payload["connection_id"],
+                payload["client_id"],
+                db.ops.adapt_ipaddressfield_value(payload["ip"]),
+                payload["agent"][:512],
+                payload["language"][:16],
+                now,
+                now,
+            ],
+        )
 
 
 def requests_wake(*, force: bool = False) -> None:
