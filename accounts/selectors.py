@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Upper
 from django.utils import timezone
 
+from accounts.memo import memoized
 from accounts.models import (
     STAFF_CONNECTION_NAME,
     Application,
@@ -191,8 +192,11 @@ def refresh_token_by_id(token_id: str) -> RefreshToken | None:
 
 
 def tenant_settings() -> TenantSettings:
-    """The tenant's settings (defaults until someone saves them)."""
-    return TenantSettings.objects.order_by("pk").first() or TenantSettings()
+    """The tenant's settings (defaults until someone saves them); read once per worker batch."""
+    return memoized(
+        ("tenant_settings",),
+        lambda: TenantSettings.objects.order_by("pk").first() or TenantSettings(),
+    )
 
 
 def tenant_email_context() -> dict[str, str]:

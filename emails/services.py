@@ -67,7 +67,9 @@ def email_enqueue(
     until it is sent or fails for good, and then cleared.
     """
     shown = display or RenderedEmail(subject=subject, text=text_body, html=html_body)
-    with transaction.atomic():
+    # No savepoint (two round trips) inside a caller's transaction: nothing here is retried
+    # on its own; a failure rolls back the whole of it.
+    with transaction.atomic(savepoint=False):
         delivery = EmailDelivery.objects.create(
             to=to,
             from_address=from_address or default_from_address(),

@@ -29,12 +29,18 @@ from django.utils import timezone
 
 from accounts import ratelimit
 from accounts.events import client_ip, log_event, log_event_counted, user_agent
+from accounts.memo import batch_memo, memoized
 from accounts.models import Application, Connection, LogType, User, email_key
 from accounts.selectors import user_by_email
 from emails.queue import task_failed_log, tasks_in_database
 from emails.services import lease
 from tickets.models import ResetRequest, TicketDoor
-from tickets.services import request_key_done, request_language, reset_email_send
+from tickets.services import (
+    application_memoized,
+    request_key_done,
+    request_language,
+    reset_email_send,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -184,36 +190,43 @@ def reset_requests_run(*, budget_seconds: float | None = None) -> dict[str, int]
     counts = {"checked": 0, "sent": 0, "failed": 0}
     while True:
         rows = requests_claim(limit=limit)
-        for row in rows:
-            try:
-                outcome = reset_request_run(
-                    request_key=str(row.pk),
-                    request_id=str(row.pk),
-                    email=row.email,
-                    connection_id=row.connection_id,
-                    client_id=row.client_id,
-                    ip=row.ip,
-                    agent=row.agent,
-                    language=row.language,
-                    requested_at=row.created_at,
-                )
-            except Exception as exc:
-                logger.warning(
-                    "reset request %s: check failed (%s); tried again after its lease",
-                    row.pk,
-                    type(exc).__name__,
-                )
-                counts["failed"] += 1
-                continue
-            counts["checked"] += 1
-            counts["sent"] += int(bool(outcome.get("sent")) and not outcome.get("repeat"))
-        if rows:
-            delivery_attempt(delivery_id=None)  # the batch's emails, by this worker, at once
+        with batch_memo():  # the batch's connection, application, template... read once
+            counts = _requests_check(rows, counts)
+            if rows:
+                delivery_attempt(delivery_id=None)  # the batch's emails, by this worker, now
         if len(rows) < limit:
             return counts
         if time.monotonic() > deadline:
             requests_wake()  # the rest go to whichever worker is free
             return counts
+
+
+def _requests_check(rows: list[ResetRequest], counts: dict[str, int]) -> dict[str, int]:
+    """Check claimed rows one by one, each in its own transaction; returns the counts."""
+    for row in rows:
+        try:
+            outcome = reset_request_run(
+                request_key=str(row.pk),
+                request_id=str(row.pk),
+                email=row.email,
+                connection_id=row.connection_id,
+                client_id=row.client_id,
+                ip=row.ip,
+                agent=row.agent,
+                language=row.language,
+                requested_at=row.created_at,
+            )
+        except Exception as exc:
+            logger.warning(
+                "reset request %s: check failed (%s); tried again after its lease",
+                row.pk,
+                type(exc).__name__,
+            )
+            counts["failed"] += 1
+            continue
+        counts["checked"] += 1
+        counts["sent"] += int(bool(outcome.get("sent")) and not outcome.get("repeat"))
+    return counts
 
 
 def reset_request_run(
@@ -242,10 +255,13 @@ def reset_request_run(
         with transaction.atomic():
             if request_id and not ResetRequest.objects.filter(pk=request_id).delete()[0]:
                 return {"sent": True, "repeat": True}
-            connection = Connection.objects.filter(pk=connection_id).first()
+            connection = memoized(
+                ("connection", connection_id),
+                lambda: Connection.objects.filter(pk=connection_id).first(),
+            )
             if connection is None:  # deleted between the request and now: nothing to do
                 return {"sent": False}
-            application = Application.objects.filter(pk=client_id).first() if client_id else None
+            application = application_memoized(client_id)
             outcome = reset_request_check(
                 email=email,
                 connection=connection,
@@ -256,6 +272,7 @@ def reset_request_run(
                 fulfil_now=True,
                 request_key=request_key,
                 requested_at=requested_at,
+                guarded=bool(request_id),  # its row, deleted above in this transaction
             )
     except IntegrityError:
         return {"sent": True, "repeat": True}  # another run of it committed its ticket first
@@ -296,6 +313,7 @@ def reset_request_check(
     fulfil_now: bool = False,
     request_key: str = "",
     requested_at: datetime | None = None,
+    guarded: bool = False,
 ) -> ResetRequestOutcome:
     """The forgot-password request: the same work whether or not the email is a user's.
 
@@ -339,7 +357,9 @@ def reset_request_check(
         if refusal == LIMITED_REASON
         else log_event
     )
-    with transaction.atomic():
+    # No savepoint (two round trips) inside a caller's transaction: nothing here is retried
+    # on its own; a failure rolls back the whole of it.
+    with transaction.atomic(savepoint=False):
         write_log(
             type=(
                 LogType.SUCCESS_CHANGE_PASSWORD_REQUEST
@@ -360,7 +380,13 @@ def reset_request_check(
             reason=reason,
         )
         if fulfil_now:
-            reset_email_send(**job, user=user, request_key=request_key, requested_at=requested_at)
+            reset_email_send(
+                **job,
+                user=user,
+                request_key=request_key,
+                requested_at=requested_at,
+                guarded=guarded,
+            )
         else:
             reset_email_send_task.enqueue(**job)
     return ResetRequestOutcome(sent=sent, reason=refusal)
