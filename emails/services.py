@@ -8,7 +8,10 @@ worker or a lost wake-up loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +61,7 @@ def email_enqueue(
     language: str = "",
     user: User | None = None,
     display: RenderedEmail | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery:
     """Write an outbox row and enqueue its delivery in the same transaction.
 
@@ -85,9 +89,25 @@ def email_enqueue(
             template_name=template_name,
             language=language,
             user=user,
+            # When the request was accepted, if earlier (request-to-send latency, metrics).
+            requested_at=requested_at,
         )
         delivery_wake(delivery_id=delivery.pk)
     return delivery
+
+
+_sent_by_caller: ContextVar[bool] = ContextVar("rekey_deliveries_sent_by_caller", default=False)
+
+
+@contextlib.contextmanager
+def deliveries_sent_by_caller() -> Iterator[None]:
+    """Within this block no outbox row wakes a worker: the caller sends what it wrote
+    (``emails.delivery.delivery_attempt``) as soon as the block ends."""
+    token = _sent_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _sent_by_caller.reset(token)
 
 
 def delivery_wake(*, delivery_id: int, run_after: datetime | None = None) -> None:
@@ -100,6 +120,8 @@ def delivery_wake(*, delivery_id: int, run_after: datetime | None = None) -> Non
     crash, a broker outage) is made good by ``outbox_sweep``.
     """
     task = email_deliver.using(run_after=run_after) if run_after else email_deliver
+    if run_after is None and _sent_by_caller.get():
+        return  # the caller sends it itself (a request batch); the sweep wakes it if not
     if tasks_in_database():
         task.enqueue(delivery_id)
         return
@@ -160,6 +182,7 @@ def template_email_enqueue(
     context: dict[str, Any] | None = None,
     display_context: dict[str, Any] | None = None,
     template: EmailTemplate | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery | None:
     """Render a named template for a user (to the address stored for them) and enqueue it.
 
@@ -194,6 +217,7 @@ def template_email_enqueue(
         language=template.language,
         user=user,
         display=display,
+        requested_at=requested_at,
     )
 
 

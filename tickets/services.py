@@ -330,6 +330,7 @@ def reset_email_enqueue(
     token: str,
     language: str = "",
     template: EmailTemplate | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery | None:
     """Write the reset email of a ticket to the outbox (the link never stored in clear).
 
@@ -352,6 +353,7 @@ def reset_email_enqueue(
         },
         display_context={"url": ticket_url(LINK_PLACEHOLDER)},
         template=template,
+        requested_at=requested_at,
     )
 
 
@@ -408,14 +410,17 @@ def reset_email_send(
             from tickets.codes import reset_code_enqueue
 
             # The ticket's token is never given out: the code is exchanged for a fresh one.
-            delivery = reset_code_enqueue(ticket=ticket, language=language, template=template)
+            delivery = reset_code_enqueue(
+                ticket=ticket, language=language, template=template, requested_at=requested_at
+            )
         else:
             delivery = reset_email_enqueue(
-                ticket=ticket, token=token, language=language, template=template
+                ticket=ticket,
+                token=token,
+                language=language,
+                template=template,
+                requested_at=requested_at,
             )
-        if delivery is not None and requested_at is not None:
-            # For the request-to-send latency (metrics): the request was accepted earlier.
-            EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)
     sent = delivery is not None and delivery.status != DeliveryStatus.FAILED
     return {"sent": sent, "ticket_id": ticket.pk}
 
