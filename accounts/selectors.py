@@ -115,9 +115,13 @@ def application_by_client_id(client_id: str) -> Application | None:
     return Application.objects.filter(client_id=client_id).first()
 
 
-def user_by_email(*, connection: Connection, email: str) -> User | None:
-    """The tenant user of a connection whose email matches, compared in a Unicode-safe way."""
-    return tenant_users().filter(connection=connection, email_key=email_key(email)).first()
+def user_by_email(*, connection: Connection, email: str, lock: bool = False) -> User | None:
+    """The tenant user of a connection whose email matches, compared in a Unicode-safe way.
+
+    ``lock``: and the row locked until the caller's transaction ends (``SELECT ... FOR UPDATE``).
+    """
+    users = tenant_users().filter(connection=connection, email_key=email_key(email))
+    return (users.select_for_update() if lock else users).first()
 
 
 def users_by_email(email: str) -> QuerySet[User]:

@@ -334,7 +334,9 @@ def reset_request_check(
 
     ip = ip if ip is not None else client_ip(request)
     key = email_key(email)
-    user = user_by_email(connection=connection, email=email)
+    # In the worker the user is locked here, for the ticket's revoke-then-create (one round trip
+    # less than locking it there); the caller's transaction holds the lock.
+    user = user_by_email(connection=connection, email=email, lock=fulfil_now)
     limited = _limits_refuse(ip=ip, key=key, request_key=request_key)
     if user is None:
         refusal = "User does not exist"
@@ -393,6 +395,7 @@ def reset_request_check(
                 request_key=request_key,
                 requested_at=requested_at,
                 guarded=guarded,
+                locked=True,
             )
         else:
             reset_email_send_task.enqueue(**job)

@@ -116,12 +116,14 @@ def _ticket_create(
     include_email_in_redirect: bool = False,
     actor: User | None = None,
     request_key: str | None = None,
+    locked: bool = False,
 ) -> tuple[PasswordChangeTicket, str]:
     """Make a ticket for the user, revoking their older ones; returns (ticket, token).
 
     Its lifetime is ``ttl_seconds`` when given (API tickets), else the reset_email template's
-    URL lifetime (five days by default). The user's row is locked for the revoke-then-create,
-    so that of any number of parallel issues exactly one ticket stays valid.
+    URL lifetime (five days by default). The user's row is locked for the revoke-then-create
+    (``locked``: the caller's transaction locked it already), so that of any number of
+    parallel issues exactly one ticket stays valid.
     """
     if not ttl_seconds:
         template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale)
@@ -132,7 +134,8 @@ def _ticket_create(
     with transaction.atomic(savepoint=False):
         # Serialises issues for one user (READ COMMITTED would let two revokes miss each
         # other's new ticket); SQLite's IMMEDIATE transactions already serialise writers.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        if not locked:
+            User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
         now = timezone.now()  # after the lock: the valid ticket is the newest one
         tickets_revoke(user=user, reason=TicketRevokedReason.SUPERSEDED)
         ticket = PasswordChangeTicket.objects.create(
@@ -368,13 +371,14 @@ def reset_email_send(
     requested_at: datetime | None = None,
     user: User | None = None,
     guarded: bool = False,
+    locked: bool = False,
 ) -> dict[str, Any]:
     """The last step of a forgot-password request: issue the ticket and enqueue the email.
 
     ``request_key`` (the task's id) makes a task run again after its worker died a no-op when
     its ticket and email were already committed (``guarded``: the caller's transaction holds
     the request's own guard, a broker request row it deleted, so no lookup is needed).
-    ``user``: the one the caller already read.
+    ``user``: the one the caller already read (``locked``: and locked, in its transaction).
     The template is read once, for the ticket's lifetime and the email alike.
     """
     if user_id is None:
@@ -405,6 +409,7 @@ def reset_email_send(
             include_email_in_redirect=bool(template and template.include_email_in_redirect),
             actor=actor,
             request_key=request_key,
+            locked=locked,
         )
         if by_code:
             from tickets.codes import reset_code_enqueue
