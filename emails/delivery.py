@@ -85,10 +85,10 @@ def delivery_attempt(*, delivery_id: int | None) -> str:
     claimed = deliveries_claim(now=timezone.now(), limit=limit)
     if not claimed:
         return "skipped"
-    if len(claimed) == limit and not tasks_in_database():
-        delivery_wake(delivery_id=claimed[-1])  # more may be ready: another worker takes them
     with batch_memo():  # the provider and the like, read once for the batch
         outcomes = deliveries_send(ids=claimed)
+    if len(claimed) == limit and not tasks_in_database():
+        delivery_wake(delivery_id=claimed[-1])  # more may be ready: wake another worker
     return outcomes.get(delivery_id, "skipped") if delivery_id else "sent"
 
 

@@ -194,8 +194,6 @@ def reset_requests_run(*, budget_seconds: float | None = None) -> dict[str, int]
     counts = {"checked": 0, "sent": 0, "failed": 0}
     while True:
         rows = requests_claim(limit=limit)
-        if len(rows) == limit:
-            requests_wake()  # more may wait: another worker takes the next claim meanwhile
         with batch_memo():  # the batch's connection, application, template... read once
             with deliveries_sent_by_caller():
                 counts = _requests_check(rows, counts)
@@ -204,7 +202,8 @@ def reset_requests_run(*, budget_seconds: float | None = None) -> dict[str, int]
         if len(rows) < limit:
             return counts
         if time.monotonic() > deadline:
-            return counts  # the rest: the wake-up set at this claim
+            requests_wake()  # the rest go to whichever worker is free
+            return counts
 
 
 def _requests_check(rows: list[ResetRequest], counts: dict[str, int]) -> dict[str, int]:
