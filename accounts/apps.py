@@ -6,7 +6,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts import config_cache
         from accounts.bruteforce import connect_receivers
         from accounts.oidc import receivers  # noqa: F401  (CORS for the OIDC endpoints)
 
         connect_receivers()
+        config_cache.connect_receivers()

@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Upper
 from django.utils import timezone
 
+from accounts.memo import memoized
 from accounts.models import (
     STAFF_CONNECTION_NAME,
     Application,
@@ -114,9 +115,13 @@ def application_by_client_id(client_id: str) -> Application | None:
     return Application.objects.filter(client_id=client_id).first()
 
 
-def user_by_email(*, connection: Connection, email: str) -> User | None:
-    """The tenant user of a connection whose email matches, compared in a Unicode-safe way."""
-    return tenant_users().filter(connection=connection, email_key=email_key(email)).first()
+def user_by_email(*, connection: Connection, email: str, lock: bool = False) -> User | None:
+    """The tenant user of a connection whose email matches, compared in a Unicode-safe way.
+
+    ``lock``: and the row locked until the caller's transaction ends (``SELECT ... FOR UPDATE``).
+    """
+    users = tenant_users().filter(connection=connection, email_key=email_key(email))
+    return (users.select_for_update() if lock else users).first()
 
 
 def users_by_email(email: str) -> QuerySet[User]:
@@ -191,8 +196,11 @@ def refresh_token_by_id(token_id: str) -> RefreshToken | None:
 
 
 def tenant_settings() -> TenantSettings:
-    """The tenant's settings (defaults until someone saves them)."""
-    return TenantSettings.objects.order_by("pk").first() or TenantSettings()
+    """The tenant's settings (defaults until someone saves them); read once per worker batch."""
+    return memoized(
+        ("tenant_settings",),
+        lambda: TenantSettings.objects.order_by("pk").first() or TenantSettings(),
+    )
 
 
 def tenant_email_context() -> dict[str, str]:

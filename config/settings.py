@@ -330,6 +330,9 @@ REKEY_EMAIL_BACKOFF = [int(s) for s in env_list("REKEY_EMAIL_BACKOFF", "5,30,120
 REKEY_SMTP_REUSE_SECONDS = float(os.environ.get("REKEY_SMTP_REUSE_SECONDS", 30))
 # One delivery task claims (in one statement) and sends up to this many ready emails; the other
 # rows' own tasks then find nothing to do. 1: one email per task.
+# Seconds a process keeps its copy of an application and a connection for the forgot-password
+# API's hot path (its own changes drop it at once; another process's are seen after this).
+REKEY_CONFIG_CACHE_SECONDS = float(os.environ.get("REKEY_CONFIG_CACHE_SECONDS", 5))
 REKEY_EMAIL_BATCH_SIZE = int(os.environ.get("REKEY_EMAIL_BATCH_SIZE", 50))
 # SMTP connections (threads) a worker sends a batch over at once, so that one slow answer from
 # the provider does not hold up the others; each is reused as above. 1: one at a time.

@@ -14,17 +14,20 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.events import log_event
+from accounts.memo import batch_memo
 from accounts.models import LogType, User
 from emails.models import DeliveryStatus, EmailDelivery
+from emails.queue import tasks_in_database
 from emails.resilience import backoff_seconds, temporary
 from emails.sealing import SealBroken, unseal
 from emails.selectors import deliveries_retryable
@@ -63,7 +66,7 @@ def message_id_for(delivery: EmailDelivery) -> str:
     return f"<rekey.{delivery.pk}.{stamp}@{domain}>"
 
 
-def delivery_attempt(*, delivery_id: int) -> str:
+def delivery_attempt(*, delivery_id: int | None) -> str:
     """Run one delivery task: send a batch of ready outbox rows; returns this row's status after.
 
     The batch (``REKEY_EMAIL_BATCH_SIZE`` rows, this one among them when it is ready) is claimed
@@ -72,12 +75,21 @@ def delivery_attempt(*, delivery_id: int) -> str:
     again after its backoff). "skipped" when this row was not in the batch: already sent,
     failed for good, taken by another worker, or woken too early.
     """
-    now = timezone.now()
-    claimed = deliveries_claim(now=now, limit=max(1, settings.REKEY_EMAIL_BATCH_SIZE))
+    limit = max(1, settings.REKEY_EMAIL_BATCH_SIZE)
+    if not tasks_in_database():
+        from emails.engine import wake_taken
+        from emails.services import DELIVERY_WAKE_KEY
+        from emails.tasks import email_deliver
+
+        wake_taken(email_deliver, key=DELIVERY_WAKE_KEY)
+    claimed = deliveries_claim(now=timezone.now(), limit=limit)
     if not claimed:
         return "skipped"
-    outcomes = deliveries_send(ids=claimed)
-    return outcomes.get(delivery_id, "skipped")
+    with batch_memo():  # the provider and the like, read once for the batch
+        outcomes = deliveries_send(ids=claimed)
+    if len(claimed) == limit and not tasks_in_database():
+        delivery_wake(delivery_id=claimed[-1])  # more may be ready: wake another worker
+    return outcomes.get(delivery_id, "skipped") if delivery_id else "sent"
 
 
 def deliveries_send(*, ids: list[int]) -> dict[int, str]:
@@ -139,20 +151,30 @@ class _SentRecorder:
         now = time.monotonic()
         if not self.rows or (due_only and now - self.last < TICK_SECONDS):
             return
-        EmailDelivery.objects.bulk_update(self.rows, _SENT_FIELDS)
+        _sent_record(self.rows)
         self.rows, self.last = [], now
 
 
-_SENT_FIELDS = [
-    "status",
-    "sent_at",
-    "sealed",
-    "last_error",
-    "next_attempt_at",
-    "message_id",
-    "provider_message_id",
-    "updated_at",
-]
+# One statement for a batch of sent rows: the shared values once, the per-row ids from a VALUES
+# list (Django's bulk_update builds a CASE per field and row, which cost more than the sending).
+_SENT_SQL = (
+    "WITH sent(id, message_id, provider_message_id, sent_at) AS (VALUES {rows}) "
+    "UPDATE emails_emaildelivery SET status = %s, sealed = '', last_error = '', "
+    "next_attempt_at = NULL, updated_at = sent.sent_at, sent_at = sent.sent_at, "
+    "message_id = sent.message_id, provider_message_id = sent.provider_message_id "
+    "FROM sent WHERE emails_emaildelivery.id = sent.id"
+)
+
+
+def _sent_record(rows: list[EmailDelivery]) -> None:
+    cast = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+    values = ", ".join(f"(%s, %s, %s, {cast})" for _ in rows)
+    params: list[Any] = []
+    for row in rows:
+        sent_at = connection.ops.adapt_datetimefield_value(row.sent_at)
+        params += [row.pk, row.message_id, row.provider_message_id, sent_at]
+    with connection.cursor() as cursor:
+        cursor.execute(_SENT_SQL.format(rows=values), [*params, DeliveryStatus.SENT])
 
 
 def _deliveries_hand_back(*, ids: list[int]) -> None:

@@ -156,6 +156,31 @@ def abandoned_jobs_requeue() -> int:
     return count
 
 
+def wake_once(task: Any, *, key: str, ttl: int) -> bool:
+    """Enqueue ``task`` (no arguments) unless a wake-up of it waits untaken; True if enqueued.
+
+    One ``SET NX`` a call: under load, one job wakes a worker for many rows (which it claims
+    as a batch from the database, the source of truth), not one job a row. The worker calls
+    ``wake_taken`` before it claims, so a row committed after that claim's snapshot finds the
+    key gone and enqueues the next wake-up. The key expires after ``ttl`` seconds, so a
+    wake-up lost with its worker stops suppressing others; the sweep wakes what it left.
+    """
+    connection = _queue(task.queue_name).connection
+    if not connection.set(f"rq:rekey-wake:{key}", 1, nx=True, ex=ttl):
+        return False
+    try:
+        task.enqueue()
+    except Exception:
+        connection.delete(f"rq:rekey-wake:{key}")
+        raise
+    return True
+
+
+def wake_taken(task: Any, *, key: str) -> None:
+    """A worker took the wake-up of ``key``: the next new row must enqueue another."""
+    _queue(task.queue_name).connection.delete(f"rq:rekey-wake:{key}")
+
+
 def queue_length(name: str) -> int:
     """How many jobs wait in an RQ queue (one LLEN)."""
     return int(_queue(name).count)

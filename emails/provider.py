@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from accounts.events import log_event
+from accounts.memo import memoized
 from accounts.models import Application, LogType
 from emails.models import EmailProvider
 from emails.sealing import seal, unseal
@@ -76,7 +77,7 @@ def email_provider_get() -> EmailProvider | None:
 
 def email_provider_in_use() -> EmailProvider | None:
     """The provider the worker sends through: set and enabled, else None (EMAIL_BACKEND)."""
-    provider = email_provider_get()
+    provider = memoized(("email_provider",), email_provider_get)
     return provider if provider is not None and provider.enabled else None
 
 

@@ -271,6 +271,13 @@ def duration(value: object, language: object = "en") -> str:
     return (one if count == 1 else many).format(count)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str, autoescape: bool) -> BoundTemplate:
+    """A template's parse, kept: a worker renders the same few sources for every email, and
+    parsing was most of the cost of rendering. Only a source that parsed is kept."""
+    return (_html_env() if autoescape else _text_env()).from_string(source)
+
+
 @functools.cache
 def _html_env() -> Environment:
     # Values are escaped in the HTML body: a user's name must not become markup.
@@ -371,10 +378,9 @@ def html_to_text(markup: str) -> str:
 def liquid_render(source: str, context: dict[str, Any], *, autoescape: bool) -> str:
     """Render a Liquid string; TemplateRenderError when it does not parse or render."""
     template_size_check(source)
-    env = _html_env() if autoescape else _text_env()
     try:
         with render_deadline():
-            return env.from_string(source).render(**context)
+            return _parsed(source, autoescape).render(**context)
     except TemplateRenderError:
         raise
     except LiquidError as exc:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.memo import memoized
 from emails.defaults import DEFAULTS
 from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMessage
 
@@ -15,9 +16,13 @@ from emails.models import DeliveryStatus, EmailDelivery, EmailTemplate, InboxMes
 def email_template_get(*, name: str, language: str = "") -> EmailTemplate | None:
     """The template of that name in that language, else in English, else the built-in one."""
     wanted = (language or "en").split("-")[0].lower()
-    templates = {t.language: t for t in EmailTemplate.objects.filter(name=name)}
-    found = templates.get(wanted) or templates.get("en") or next(iter(templates.values()), None)
-    return found or _builtin_template(name=name, language=wanted)
+
+    def read() -> EmailTemplate | None:
+        templates = {t.language: t for t in EmailTemplate.objects.filter(name=name)}
+        found = templates.get(wanted) or templates.get("en") or next(iter(templates.values()), None)
+        return found or _builtin_template(name=name, language=wanted)
+
+    return memoized(("email_template", name, wanted), read)
 
 
 def _builtin_template(*, name: str, language: str) -> EmailTemplate | None:

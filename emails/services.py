@@ -8,7 +8,10 @@ worker or a lost wake-up loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +45,9 @@ LINK_PLACEHOLDER = "REDACTED"
 logger = logging.getLogger(__name__)
 
 FRIENDLY_NAME = "Rekey"
+# With a broker, a ready delivery's wake-up is one job for however many rows are ready.
+DELIVERY_WAKE_KEY = "deliveries"
+DELIVERY_WAKE_TTL_SECONDS = 10
 
 
 def email_enqueue(
@@ -55,6 +61,7 @@ def email_enqueue(
     language: str = "",
     user: User | None = None,
     display: RenderedEmail | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery:
     """Write an outbox row and enqueue its delivery in the same transaction.
 
@@ -64,7 +71,9 @@ def email_enqueue(
     until it is sent or fails for good, and then cleared.
     """
     shown = display or RenderedEmail(subject=subject, text=text_body, html=html_body)
-    with transaction.atomic():
+    # No savepoint (two round trips) inside a caller's transaction: nothing here is retried
+    # on its own; a failure rolls back the whole of it.
+    with transaction.atomic(savepoint=False):
         delivery = EmailDelivery.objects.create(
             to=to,
             from_address=from_address or default_from_address(),
@@ -80,26 +89,51 @@ def email_enqueue(
             template_name=template_name,
             language=language,
             user=user,
+            # When the request was accepted, if earlier (request-to-send latency, metrics).
+            requested_at=requested_at,
         )
         delivery_wake(delivery_id=delivery.pk)
     return delivery
+
+
+_sent_by_caller: ContextVar[bool] = ContextVar("rekey_deliveries_sent_by_caller", default=False)
+
+
+@contextlib.contextmanager
+def deliveries_sent_by_caller() -> Iterator[None]:
+    """Within this block no outbox row wakes a worker: the caller sends what it wrote
+    (``emails.delivery.delivery_attempt``) as soon as the block ends."""
+    token = _sent_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _sent_by_caller.reset(token)
 
 
 def delivery_wake(*, delivery_id: int, run_after: datetime | None = None) -> None:
     """Enqueue the delivery task of an outbox row (after the commit when the queue is not the DB).
 
     With the database as queue the task row commits with the outbox row; with a broker the
-    message goes out after the commit, so a worker never looks for a row not yet visible. A
-    wake-up lost in between (a crash, a broker outage) is made good by ``outbox_sweep``.
+    message goes out after the commit, so a worker never looks for a row not yet visible, and a
+    ready row does not get a job of its own while a wake-up waits untaken (``wake_once``): the
+    worker that takes it claims every ready row as a batch. A wake-up lost in between (a
+    crash, a broker outage) is made good by ``outbox_sweep``.
     """
     task = email_deliver.using(run_after=run_after) if run_after else email_deliver
+    if run_after is None and _sent_by_caller.get():
+        return  # the caller sends it itself (a request batch); the sweep wakes it if not
     if tasks_in_database():
         task.enqueue(delivery_id)
         return
 
     def wake() -> None:
+        from emails.engine import wake_once
+
         try:
-            task.enqueue(delivery_id)
+            if run_after:
+                task.enqueue(delivery_id)
+            else:  # one job wakes a worker for every ready row: it claims them as a batch
+                wake_once(email_deliver, key=DELIVERY_WAKE_KEY, ttl=DELIVERY_WAKE_TTL_SECONDS)
         except Exception as exc:
             logger.warning(
                 "email delivery pk=%s: the task queue is unavailable (%s); the sweep will "
@@ -148,6 +182,7 @@ def template_email_enqueue(
     context: dict[str, Any] | None = None,
     display_context: dict[str, Any] | None = None,
     template: EmailTemplate | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery | None:
     """Render a named template for a user (to the address stored for them) and enqueue it.
 
@@ -182,6 +217,7 @@ def template_email_enqueue(
         language=template.language,
         user=user,
         display=display,
+        requested_at=requested_at,
     )
 
 

@@ -10,8 +10,11 @@ REQUEST_QUEUE = "default"
 
 
 @task(queue_name=EMAIL_QUEUE, priority=10)
-def email_deliver(delivery_id: int) -> str:
-    """Deliver one outbox row through EMAIL_BACKEND; a failure schedules the next attempt."""
+def email_deliver(delivery_id: int | None = None) -> str:
+    """Deliver a batch of ready outbox rows (this one among them) through EMAIL_BACKEND.
+
+    ``None``: a broker's wake-up for whatever is ready. A failure schedules the next attempt.
+    """
     from emails.delivery import delivery_attempt
 
     return delivery_attempt(delivery_id=delivery_id)

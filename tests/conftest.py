@@ -33,7 +33,10 @@ def _fast_hashing_and_clean_cache(settings):
     settings.REKEY_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     from django.core.cache import cache
 
+    from accounts.config_cache import config_cache_clear
+
     cache.clear()
+    config_cache_clear()  # a rolled-back test's applications and connections are gone
     yield
     # A test that rendered Japanese (an email, a page) must not leave it active for the next.
     from django.utils import translation

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -43,7 +44,11 @@ def _code_hash(ticket_pk: int, code: str) -> str:
 
 
 def reset_code_enqueue(
-    *, ticket: PasswordChangeTicket, language: str = "", template: EmailTemplate | None = None
+    *,
+    ticket: PasswordChangeTicket,
+    language: str = "",
+    template: EmailTemplate | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery | None:
     """Give a new ticket its code and write the code's email to the outbox (sealed)."""
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -58,6 +63,7 @@ def reset_code_enqueue(
         context={"code": code, "code_lifetime_minutes": minutes},
         display_context={"code": CODE_PLACEHOLDER},
         template=template,
+        requested_at=requested_at,
     )
 
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.events import log_event
+from accounts.memo import memoized
 from accounts.models import Application, LogType, ResetMethod, User
 from accounts.selectors import tenant_users
 from accounts.services import Audit, Door, password_check, password_set_checked
@@ -115,21 +116,26 @@ def _ticket_create(
     include_email_in_redirect: bool = False,
     actor: User | None = None,
     request_key: str | None = None,
+    locked: bool = False,
 ) -> tuple[PasswordChangeTicket, str]:
     """Make a ticket for the user, revoking their older ones; returns (ticket, token).
 
     Its lifetime is ``ttl_seconds`` when given (API tickets), else the reset_email template's
-    URL lifetime (five days by default). The user's row is locked for the revoke-then-create,
-    so that of any number of parallel issues exactly one ticket stays valid.
+    URL lifetime (five days by default). The user's row is locked for the revoke-then-create
+    (``locked``: the caller's transaction locked it already), so that of any number of
+    parallel issues exactly one ticket stays valid.
     """
     if not ttl_seconds:
         template = email_template_get(name=TemplateName.RESET_EMAIL, language=user.locale)
         ttl_seconds = template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    with transaction.atomic():
+    # No savepoint (two round trips) inside a caller's transaction: nothing here is retried
+    # on its own; a failure rolls back the whole of it.
+    with transaction.atomic(savepoint=False):
         # Serialises issues for one user (READ COMMITTED would let two revokes miss each
         # other's new ticket); SQLite's IMMEDIATE transactions already serialise writers.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        if not locked:
+            User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
         now = timezone.now()  # after the lock: the valid ticket is the newest one
         tickets_revoke(user=user, reason=TicketRevokedReason.SUPERSEDED)
         ticket = PasswordChangeTicket.objects.create(
@@ -327,6 +333,7 @@ def reset_email_enqueue(
     token: str,
     language: str = "",
     template: EmailTemplate | None = None,
+    requested_at: datetime | None = None,
 ) -> EmailDelivery | None:
     """Write the reset email of a ticket to the outbox (the link never stored in clear).
 
@@ -349,6 +356,7 @@ def reset_email_enqueue(
         },
         display_context={"url": ticket_url(LINK_PLACEHOLDER)},
         template=template,
+        requested_at=requested_at,
     )
 
 
@@ -362,21 +370,25 @@ def reset_email_send(
     request_key: str = "",
     requested_at: datetime | None = None,
     user: User | None = None,
+    guarded: bool = False,
+    locked: bool = False,
 ) -> dict[str, Any]:
     """The last step of a forgot-password request: issue the ticket and enqueue the email.
 
     ``request_key`` (the task's id) makes a task run again after its worker died a no-op when
-    its ticket and email were already committed. ``user``: the one the caller already read.
+    its ticket and email were already committed (``guarded``: the caller's transaction holds
+    the request's own guard, a broker request row it deleted, so no lookup is needed).
+    ``user``: the one the caller already read (``locked``: and locked, in its transaction).
     The template is read once, for the ticket's lifetime and the email alike.
     """
     if user_id is None:
         return {"sent": False}
-    if request_key_done(request_key=request_key):
+    if not guarded and request_key_done(request_key=request_key):
         return {"sent": True, "repeat": True}
     user = user or tenant_users().filter(pk=user_id).first()
     if user is None or user.blocked or not user.connection.is_database:
         return {"sent": False}
-    application = Application.objects.filter(pk=client_id).first() if client_id else None
+    application = application_memoized(client_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     by_code = user.connection.password_reset_method == ResetMethod.CODE
     name = TemplateName.RESET_EMAIL_BY_CODE if by_code else TemplateName.RESET_EMAIL
@@ -385,7 +397,9 @@ def reset_email_send(
         ttl = settings.REKEY_RESET_CODE_LIFETIME
     else:
         ttl = template.url_lifetime_in_seconds if template else DEFAULT_URL_LIFETIME
-    with transaction.atomic():
+    # No savepoint (two round trips) inside a caller's transaction: nothing here is retried
+    # on its own; a failure rolls back the whole of it.
+    with transaction.atomic(savepoint=False):
         ticket, token = _ticket_create(
             user=user,
             door=door,
@@ -395,21 +409,34 @@ def reset_email_send(
             include_email_in_redirect=bool(template and template.include_email_in_redirect),
             actor=actor,
             request_key=request_key,
+            locked=locked,
         )
         if by_code:
             from tickets.codes import reset_code_enqueue
 
             # The ticket's token is never given out: the code is exchanged for a fresh one.
-            delivery = reset_code_enqueue(ticket=ticket, language=language, template=template)
+            delivery = reset_code_enqueue(
+                ticket=ticket, language=language, template=template, requested_at=requested_at
+            )
         else:
             delivery = reset_email_enqueue(
-                ticket=ticket, token=token, language=language, template=template
+                ticket=ticket,
+                token=token,
+                language=language,
+                template=template,
+                requested_at=requested_at,
             )
-        if delivery is not None and requested_at is not None:
-            # For the request-to-send latency (metrics): the request was accepted earlier.
-            EmailDelivery.objects.filter(pk=delivery.pk).update(requested_at=requested_at)
     sent = delivery is not None and delivery.status != DeliveryStatus.FAILED
     return {"sent": sent, "ticket_id": ticket.pk}
+
+
+def application_memoized(client_id: str) -> Application | None:
+    """The application of a client id (None for ""), read once per worker batch."""
+    if not client_id:
+        return None
+    return memoized(
+        ("application", client_id), lambda: Application.objects.filter(pk=client_id).first()
+    )
 
 
 def request_key_done(*, request_key: str) -> bool:

@@ -55,18 +55,16 @@ def reset_request_check_task(
     ip: str | None = None,
     agent: str = "",
     language: str = "",
-    request_id: str = "",
 ) -> dict[str, Any]:
-    """The worker's half of a self-service forgot-password request (page or API).
+    """The worker's half of a self-service forgot-password request with the database as queue.
 
-    ``request_id``: the request's durable row when tasks run on a broker; it keys the request,
-    since a job woken again by the sweep has an id of its own.
+    The task row is the request's durable copy, and its id keys the request. With a broker,
+    requests are ``ResetRequest`` rows run by ``reset_requests_run_task`` instead.
     """
     from tickets.requests import reset_request_run, task_enqueued_at
 
     return reset_request_run(
-        request_key=request_id or str(context.task_result.id),
-        request_id=request_id,
+        request_key=str(context.task_result.id),
         email=email,
         connection_id=connection_id,
         client_id=client_id,
@@ -75,3 +73,15 @@ def reset_request_check_task(
         language=language,
         requested_at=task_enqueued_at(context.task_result.enqueued_at),
     )
+
+
+@task(queue_name=REQUEST_QUEUE)
+def reset_requests_run_task() -> dict[str, int]:
+    """The broker's wake-up for forgot-password requests: claim the waiting rows and send.
+
+    Takes no arguments: the rows (``ResetRequest``) are the requests; a job only says that
+    some wait, so one job serves however many arrived since the last one was taken.
+    """
+    from tickets.requests import reset_requests_run
+
+    return reset_requests_run()

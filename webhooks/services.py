@@ -25,6 +25,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from accounts.events import log_event
+from accounts.memo import memoized
 from accounts.models import LogType, User
 from emails.queue import task_wake
 from emails.resilience import backoff_seconds
@@ -154,7 +155,10 @@ def events_emit(*, event: WebhookEvent | str, data: dict[str, Any]) -> int:
 
     Runs in the caller's transaction (the log row's): the deliveries commit with the event.
     """
-    endpoints = [e for e in WebhookEndpoint.objects.filter(enabled=True) if e.wants(str(event))]
+    enabled = memoized(
+        ("webhook_endpoints",), lambda: list(WebhookEndpoint.objects.filter(enabled=True))
+    )
+    endpoints = [e for e in enabled if e.wants(str(event))]
     if not endpoints:
         return 0
     payload = {"type": str(event), "timestamp": timezone.now().isoformat(), "data": data}

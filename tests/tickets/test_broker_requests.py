@@ -25,7 +25,7 @@ from emails import engine
 from emails.models import InboxMessage
 from tests.factories import ConnectionFactory, UserFactory
 from tickets.models import PasswordChangeTicket, ResetRequest
-from tickets.requests import reset_request_accept, reset_requests_sweep
+from tickets.requests import requests_claim, reset_request_accept, reset_requests_sweep
 
 # serialized_rollback: the flush after each test leaves the database as the next such test expects.
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -74,7 +74,7 @@ def test_a_job_lost_with_its_worker_after_blpop_is_woken_and_sent_once(rq_tasks,
     queue.connection.lpop(queue.key)
     assert ResetRequest.objects.count() == 1
 
-    assert reset_requests_sweep() == {"woken": 0, "failed": 0}  # still within its lease
+    assert reset_requests_sweep() == {"woken": 0, "failed": 0}  # its wake-up may still come
     with later(60):
         assert reset_requests_sweep() == {"woken": 1, "failed": 0}
     rq_work()
@@ -84,12 +84,32 @@ def test_a_job_lost_with_its_worker_after_blpop_is_woken_and_sent_once(rq_tasks,
     assert not ResetRequest.objects.exists()  # the row is gone with its work: no email kept
 
 
+def test_many_requests_wake_one_job_and_their_emails_need_none(rq_tasks, known_user):
+    emails = [f"user{n}@example.com" for n in range(30)]
+    for email in emails:
+        UserFactory(connection=known_user.connection, email=email)
+        reset_request_accept(email=email, connection=known_user.connection)
+    reset_request_accept(email="nobody@example.com", connection=known_user.connection)
+    # One wake-up job for the 31 requests: the worker claims the rows as a batch.
+    assert rq_tasks._queue("default").count == 1
+    rq_work()
+
+    assert sorted(InboxMessage.objects.values_list("to", flat=True)) == sorted(emails)
+    assert PasswordChangeTicket.objects.count() == 30
+    assert not ResetRequest.objects.exists()
+    # The worker sent its batch's emails itself; at most the one wake-up of their outbox rows
+    # was enqueued meanwhile, and it found nothing left to send.
+    assert rq_tasks._queue("email").count == 0
+    assert rq_tasks._queue("default").count == 0
+
+
 def test_a_request_run_twice_is_fulfilled_once(rq_tasks, known_user):
     reset_request_accept(email="known@example.com", connection=known_user.connection)
-    [row] = ResetRequest.objects.all()
-    # The same request woken again while its first job still waits (a sweep, RQ's retry).
-    tickets.tasks.reset_request_check_task.enqueue(**row.payload())
+    # The same wake-up twice (a sweep and the request's own), and two workers' batches.
+    tickets.tasks.reset_requests_run_task.enqueue()
     assert rq_tasks._queue("default").count == 2
+    rq_work()
+    tickets.tasks.reset_requests_run_task.enqueue()
     rq_work()
 
     assert InboxMessage.objects.count() == 1
@@ -97,37 +117,37 @@ def test_a_request_run_twice_is_fulfilled_once(rq_tasks, known_user):
     assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD_REQUEST).count() == 1
 
 
-def test_a_waiting_row_is_not_woken_while_jobs_wait_ahead_of_it(rq_tasks, known_user):
-    # A backlog: the row's job is most likely still queued, and waking it would add to it.
+def test_a_claimed_row_is_not_claimed_again_within_its_lease(rq_tasks, known_user):
     reset_request_accept(email="known@example.com", connection=known_user.connection)
-    reset_request_accept(email="other@example.com", connection=known_user.connection)
-    queue = rq_tasks._queue("default")
-    queue.connection.lpop(queue.key)  # the first job is lost; the second still waits
-
-    with later(60):
+    assert len(requests_claim(limit=10)) == 1  # a worker took it and is still at work (or died)
+    assert requests_claim(limit=10) == []
+    with later(30):
         assert reset_requests_sweep() == {"woken": 0, "failed": 0}
-    rq_work()  # the backlog drains (the unknown email's request is checked and logged)
-    with later(120):
-        assert reset_requests_sweep() == {"woken": 1, "failed": 0}
-    rq_work()
-
-    assert InboxMessage.objects.get().to == "known@example.com"
-    assert not ResetRequest.objects.exists()
-
-
-def test_a_request_whose_worker_died_mid_run_is_woken_despite_a_backlog(rq_tasks, known_user):
-    reset_request_accept(email="known@example.com", connection=known_user.connection)
-    reset_request_accept(email="other@example.com", connection=known_user.connection)
-    queue = rq_tasks._queue("default")
-    queue.connection.lpop(queue.key)
-    # Its worker had started it (the run is counted in its own commit) and then died.
-    ResetRequest.objects.filter(email="known@example.com").update(runs=1)
-
-    with later(60):
+        assert requests_claim(limit=10) == []
+    assert InboxMessage.objects.count() == 0
+    with later(60):  # past its lease: its worker died
         assert reset_requests_sweep() == {"woken": 1, "failed": 0}
         rq_work()
 
     assert InboxMessage.objects.get().to == "known@example.com"
+    assert ResetRequest.objects.count() == 0
+    assert LogEvent.objects.filter(type=LogType.SUCCESS_CHANGE_PASSWORD_REQUEST).count() == 1
+
+
+def test_a_request_whose_worker_died_mid_run_is_woken(rq_tasks, known_user):
+    reset_request_accept(email="known@example.com", connection=known_user.connection)
+    reset_request_accept(email="other@example.com", connection=known_user.connection)
+    queue = rq_tasks._queue("default")
+    queue.connection.lpop(queue.key)
+    # Its worker had claimed it (the run is counted in its own commit) and then died.
+    ResetRequest.objects.filter(email="known@example.com").update(runs=1)
+
+    with later(60):
+        assert reset_requests_sweep() == {"woken": 2, "failed": 0}
+        rq_work()
+
+    assert InboxMessage.objects.get().to == "known@example.com"
+    assert not ResetRequest.objects.exists()
 
 
 def test_a_broker_down_at_the_request_still_answers_and_the_sweep_sends_later(
@@ -144,7 +164,7 @@ def test_a_broker_down_at_the_request_still_answers_and_the_sweep_sends_later(
             content_type="application/json",
         )
     assert response.status_code == 200
-    assert "the sweep will enqueue it" in caplog.text
+    assert "the sweep will wake them" in caplog.text
     assert "known@example.com" not in caplog.text
     settings.RQ_QUEUES = {name: {"URL": settings.REDIS_URL} for name in ("email", "default")}
     rq_tasks._queues.clear()

@@ -15,13 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import ratelimit
+from accounts.config_cache import auth_api_targets
 from accounts.events import client_ip, rate_limited
 from accounts.models import Application
-from accounts.selectors import (
-    application_by_client_id,
-    connection_by_name,
-    connection_for_application,
-)
+from accounts.selectors import connection_by_name
 from tickets.requests import reset_request_accept
 
 SUCCESS_MESSAGE = "We've just sent you an email to reset your password."
@@ -142,12 +139,11 @@ class ChangePasswordApi(View):
             _string(data, "organization", required=False)
             if "@" not in email:
                 raise BadRequest(AuthApiError.INVALID_REQUEST, "email is not an email address.")
-            application = None
-            if client_id:
-                application = application_by_client_id(client_id)
-                if application is None:
-                    raise BadRequest(AuthApiError.UNKNOWN_CLIENT, "Unknown client.")
-            connection = connection_for_application(name=connection_name, application=application)
+            application, connection, known_client = auth_api_targets(
+                client_id=client_id, connection_name=connection_name
+            )
+            if not known_client:
+                raise BadRequest(AuthApiError.UNKNOWN_CLIENT, "Unknown client.")
             if connection is None:
                 known = connection_by_name(connection_name)
                 if application is None or known is None or not known.is_database:
