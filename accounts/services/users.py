@@ -151,11 +151,14 @@ def user_create(
     return user
 
 
-def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
+def user_update(
+    *, user: User, changes: dict[str, Any], audit: Audit, verify_email: bool = False
+) -> User:
     """Update a user as Auth0's PATCH does; a ``password`` goes through ``password_set``.
 
     The password is set first: when the policy refuses it, nothing else changes. Logs one
-    ``sapi`` naming the fields changed (never their values).
+    ``sapi`` naming the fields changed (never their values). ``verify_email`` with a new email
+    sends the verify_email email to it, as Auth0 does (through tickets' receiver).
     """
 
     changes = dict(changes)
@@ -193,6 +196,10 @@ def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
             if "email" in fields:
                 # A link mailed to the old address must not outlive the change.
                 user_access_revoked.send(sender=User, user=user, why="email_changed")
+                if verify_email:
+                    verification_email_requested.send(
+                        sender=User, user=user, application=audit.application, audit=audit
+                    )
             ended: dict[str, int] = {}
             if blocked is not None and blocked != user.blocked:
                 ended = _user_block_write(user=user, blocked=blocked)

@@ -294,6 +294,38 @@ def test_create_with_verify_email_logs_the_callers_address_and_agent(api, connec
     assert (sent.ip, sent.user_agent) == ("203.0.113.7", "acme-migrator/2.1")
 
 
+def test_patch_with_a_new_email_and_verify_email_sends_it_to_the_new_address(api, connection):
+    user = UserFactory(connection=connection, email="old@example.com", email_verified=True)
+
+    response = api.patch(
+        f"/api/v2/users/{user.user_id}", {"email": "new@example.com", "verify_email": True}
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["email"], response.json()["email_verified"]) == (
+        "new@example.com",
+        False,
+    )
+    delivery = EmailDelivery.objects.get()
+    assert (delivery.template_name, delivery.to) == ("verify_email", "new@example.com")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "new@example.com", "verify_email": False},
+        {"email": "new@example.com"},
+        {"name": "Ada", "verify_email": True},  # no new email: nothing to verify
+    ],
+)
+def test_patch_sends_no_verification_otherwise(api, connection, body):
+    user = UserFactory(connection=connection, email="old@example.com")
+
+    assert api.patch(f"/api/v2/users/{user.user_id}", body).status_code == 200
+
+    assert not EmailDelivery.objects.exists()
+
+
 @pytest.mark.parametrize("flag", [{"verify_email": False}, {}])
 def test_create_without_verify_email_sends_nothing(api, connection, flag):
     body = {
