@@ -7,7 +7,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        from emails.sweeps import sweep_register
+        from accounts.sweeps import sweep_register
         from webhooks import receivers  # noqa: F401
         from webhooks.services import deliveries_sweep
         from webhooks.streams import log_streams_wake

@@ -13,12 +13,14 @@ import gzip
 import io
 import json
 import logging
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.events import log_event
 from accounts.imports import ImportRefused, users_import
@@ -205,6 +207,22 @@ def _without_secrets(entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         return {}
     return {key: value for key, value in entry.items() if key not in SECRET_KEYS}
+
+
+def exports_purge(*, retention_hours: int | None = None) -> int:
+    """Delete the files of exports finished longer ago than ``REKEY_TASK_RETENTION_HOURS``
+    (they hold the users' personal data); their jobs stay, without a file. Returns how many."""
+    hours = settings.REKEY_TASK_RETENTION_HOURS if retention_hours is None else retention_hours
+    stale = Job.objects.filter(
+        type=JobType.USERS_EXPORT,
+        updated_at__lt=timezone.now() - timedelta(hours=hours),
+    ).exclude(result_file="")
+    count = 0
+    for job in stale:
+        export_path(job).unlink(missing_ok=True)
+        Job.objects.filter(pk=job.pk).update(result_file="")
+        count += 1
+    return count
 
 
 def export_path(job: Job) -> Path:

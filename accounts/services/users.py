@@ -200,16 +200,18 @@ def user_update(
                     verification_email_requested.send(
                         sender=User, user=user, application=audit.application, audit=audit
                     )
-            ended: dict[str, int] = {}
+            # A change of block state is named on the row with what blocking ended (webhooks
+            # read user.blocked and user.signed_out from it).
+            block: dict[str, Any] = {}
             if blocked is not None and blocked != user.blocked:
-                ended = _user_block_write(user=user, blocked=blocked)
+                block = {"blocked": blocked, **_user_block_write(user=user, blocked=blocked)}
             log_event(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Update a User",
                 user=user,
                 **audit.log_fields(),
                 details={
-                    **ended,
+                    **block,
                     "fields": sorted(
                         {
                             *fields,

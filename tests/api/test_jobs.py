@@ -7,14 +7,18 @@ import csv
 import gzip
 import io
 import json
+from datetime import timedelta
 
 import bcrypt
 import pytest
+import time_machine
 from django.contrib.auth.hashers import check_password
 from django.test import Client
+from django.utils import timezone
 
 from accounts.jobs.models import Job
 from accounts.models import LogEvent, User
+from accounts.sweeps import sweep_once
 from tests.factories import ConnectionFactory, SocialConnectionFactory, StaffFactory, UserFactory
 from tests.management_api import ApiClient, error
 
@@ -359,6 +363,24 @@ def test_an_export_without_connection_id_takes_every_connection(
     assert job["status"] == "completed" and "connection_id" not in job
     rows = [json.loads(line) for line in export_file(api, body["id"]).decode().splitlines()]
     assert sorted(row["email"] for row in rows) == ["a@example.com", "b@example.com", other.email]
+
+
+def test_an_export_file_is_purged_after_the_retention(
+    api, connection, exported_users, worker, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    job_id = api.post("/api/v2/jobs/users-exports", {"connection_id": connection.id}).json()["id"]
+    worker()
+    path = tmp_path / "exports" / f"{job_id}.json.gz"
+    assert path.is_file()
+
+    assert sweep_once(purge=True)["purged_exports"] == 0  # still within its retention
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
+        assert sweep_once(purge=True)["purged_exports"] == 1
+
+    assert not path.exists()
+    assert api.get(f"/api/v2/jobs/{job_id}/file").status_code == 404
+    assert api.get(f"/api/v2/jobs/{job_id}").json()["status"] == "completed"
 
 
 def test_a_csv_export_has_the_fields_asked_renamed(api, connection, exported_users, worker):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emails.sweeps import sweep_once
+from accounts.sweeps import sweep_once
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def test_every_app_registered_its_passes_and_purges():
         "log_streams",
         "purged_tasks",
         "purged_tickets",
+        "purged_exports",
     }
     assert "purged_tickets" not in sweep_once(purge=False)
 

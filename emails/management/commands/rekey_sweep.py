@@ -13,7 +13,7 @@ from django.db import close_old_connections
 
 from emails.queue import tasks_in_database
 from emails.resilience import infrastructure_down
-from emails.sweeps import sweep_once
+from accounts.sweeps import sweep_once
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The sweep's passes, registered by the apps that own the work (in their ``AppConfig.ready``).
 
-``manage.py rekey_sweep`` runs every registered pass each ``REKEY_SWEEP_INTERVAL`` seconds and
-every purge each ``REKEY_PURGE_INTERVAL``; it imports none of the apps above this one, whose
-sweeps (lost requests, webhook deliveries, log streams, tickets) register themselves here.
+``manage.py rekey_sweep`` (in emails) runs every registered pass each ``REKEY_SWEEP_INTERVAL``
+seconds and every purge each ``REKEY_PURGE_INTERVAL``. The registry is on the ground floor so
+that every app can register here and the command imports none of them.
 """
 
 from __future__ import annotations
