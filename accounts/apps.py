@@ -12,3 +12,7 @@ class AccountsConfig(AppConfig):
 
         connect_receivers()
         config_cache.connect_receivers()
+        from accounts.jobs.services import exports_purge
+        from accounts.sweeps import purge_register
+
+        purge_register("purged_exports", exports_purge)

@@ -8,7 +8,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import Connection, User
 from accounts.selectors import connection_by_name, staff_by_email, user_by_email
 
 
@@ -20,20 +20,26 @@ class ConnectionBackend(ModelBackend):
         request: HttpRequest | None,
         email: str | None = None,
         password: str | None = None,
-        connection: str | None = None,
+        connection: str | Connection | None = None,
         staff: bool = False,
         **kwargs: Any,
     ) -> User | None:
         """A tenant connection's user (``connection``), or a staff member (``staff=True``).
 
         The two never mix: a tenant connection never finds a staff member, whatever is sent.
+        ``connection`` is a tenant connection's name, or the connection itself when the caller
+        has read it already (the token endpoint), so that it is not read twice.
         """
         if not email or password is None or not (connection or staff):
             return None
         if staff:
             user = staff_by_email(email)
         else:
-            conn = connection_by_name(connection or "")
+            conn = (
+                connection
+                if isinstance(connection, Connection)
+                else connection_by_name(connection or "")
+            )
             user = (
                 user_by_email(connection=conn, email=email) if conn and conn.is_database else None
             )

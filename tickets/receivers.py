@@ -37,11 +37,19 @@ def revoke_verification_tickets(sender: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(verification_email_requested, dispatch_uid="tickets.verification_email")
-def send_verification_email(sender: Any, user: Any, application: Any, **kwargs: Any) -> None:
-    """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link."""
+def send_verification_email(
+    sender: Any, user: Any, application: Any, audit: Any = None, **kwargs: Any
+) -> None:
+    """POST /api/v2/users with ``verify_email: true``: the verify_email email, with its link,
+    logged with the creating call's address and user agent."""
     from tickets.verification import verification_email_enqueue
 
-    verification_email_enqueue(user=user, application=application)
+    verification_email_enqueue(
+        user=user,
+        application=application,
+        ip=audit.ip if audit else None,
+        agent=audit.agent if audit else None,
+    )
 
 
 @receiver(check_request_enabled, dispatch_uid="tickets.cors_change_password")

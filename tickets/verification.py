@@ -102,8 +102,12 @@ def verification_email_enqueue(
     application: Application | None = None,
     caller: Application | None = None,
     request: HttpRequest | None = None,
+    ip: str | None = None,
+    agent: str | None = None,
 ) -> EmailDelivery | None:
     """Send the verify_email template with a new link, through the outbox; logged ``svr``.
+
+    ``ip``/``agent`` stand in for ``request`` when the caller has only those (a signal).
 
     The stored copy of the email is rendered with a placeholder link; the real one only
     reaches the sealed message the worker sends.
@@ -131,6 +135,8 @@ def verification_email_enqueue(
             user=user,
             application=caller or application,
             request=request,
+            ip=ip,
+            agent=agent,
             details={"ticket_id": ticket.pk, "delivery_id": delivery.pk if delivery else None},
         )
     return delivery

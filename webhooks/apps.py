@@ -7,4 +7,10 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
+        from accounts.sweeps import sweep_register
         from webhooks import receivers  # noqa: F401
+        from webhooks.services import deliveries_sweep
+        from webhooks.streams import log_streams_wake
+
+        sweep_register("webhooks", deliveries_sweep)
+        sweep_register("log_streams", log_streams_wake)

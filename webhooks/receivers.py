@@ -17,23 +17,24 @@ from webhooks.models import WebhookEvent
 from webhooks.services import events_emit
 
 
-def event_of(log: LogEvent) -> WebhookEvent | None:
-    """The webhook event a log row stands for, if any."""
+def events_of(log: LogEvent) -> list[WebhookEvent]:
+    """The webhook events a log row stands for: a staff block is also a sign-out, since it
+    ended the user's sessions (its one row counts them)."""
     details = log.details or {}
     match log.type:
         case LogType.SUCCESS_CHANGE_PASSWORD:
-            return WebhookEvent.PASSWORD_CHANGED
+            return [WebhookEvent.PASSWORD_CHANGED]
         case LogType.SUCCESS_CHANGE_PASSWORD_REQUEST:
-            return WebhookEvent.PASSWORD_RESET_REQUESTED
+            return [WebhookEvent.PASSWORD_RESET_REQUESTED]
         case LogType.FAILED_CHANGE_PASSWORD:
-            return WebhookEvent.PASSWORD_CHANGE_FAILED
+            return [WebhookEvent.PASSWORD_CHANGE_FAILED]
         case LogType.LIMIT_WC:
-            return WebhookEvent.USER_BLOCKED
+            return [WebhookEvent.USER_BLOCKED]
         case LogType.SUCCESS_API_OPERATION if details.get("blocked") is True:
-            return WebhookEvent.USER_BLOCKED
+            return [WebhookEvent.USER_BLOCKED, WebhookEvent.USER_SIGNED_OUT]
         case LogType.SUCCESS_LOGOUT | LogType.FORCED_SIGN_IN:
-            return WebhookEvent.USER_SIGNED_OUT
-    return None
+            return [WebhookEvent.USER_SIGNED_OUT]
+    return []
 
 
 def event_data(log: LogEvent) -> dict[str, Any]:
@@ -64,6 +65,5 @@ def log_event_written(
 ) -> None:
     if not created or kwargs.get("raw") or instance.connection == STAFF_CONNECTION_NAME:
         return  # staff are out of reach of tenant doors, webhooks included
-    event = event_of(instance)
-    if event is not None:
+    for event in events_of(instance):
         events_emit(event=event, data=event_data(instance))

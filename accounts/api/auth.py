@@ -28,8 +28,8 @@ from accounts.api.errors import (
     management_exception_handler,
 )
 from accounts.audit import Audit, Door
-from accounts.events import log_event, log_event_counted
-from accounts.models import Application, ClientGrant, LogType, User
+from accounts.events import log_event_counted
+from accounts.models import Application, ClientGrant, LogType
 from accounts.scopes import grant_cache_key, management_audience
 from accounts.selectors import application_by_client_id
 from accounts.tokens import InvalidToken, access_token_verify
@@ -216,17 +216,6 @@ class ManagementApi(APIView):
     def door_audit(self) -> Audit:
         """The ``Audit`` of this call, for the write services: the client's application."""
         return Audit.of(self.django_request, door=Door.API, application=self.client.application)
-
-    def audit(self, description: str, *, user: User | None = None, **details: Any) -> None:
-        """Log ``sapi`` for a successful write, as Auth0 does for every Management API write."""
-        log_event(
-            type=LogType.SUCCESS_API_OPERATION,
-            description=description,
-            user=user,
-            application=self.client.application,
-            request=self.django_request,
-            details={"method": self.request.method, "path": self.request.path, **details},
-        )
 
     def query(self) -> dict[str, Any]:
         """The validated query parameters of ``query_serializers[method]``."""

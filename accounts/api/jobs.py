@@ -111,9 +111,12 @@ class UsersExportJobCreateApi(ManagementApi):
         responses={201: JobSerializer, **error_responses(400)},
     )
     def post(self, request: Request) -> Response:
-        """Queue an export of the connection's users; answers the pending job."""
+        """Queue an export of the connection's users (every connection's without
+        ``connection_id``); answers the pending job."""
         data = self.body(UsersExportJobInputSerializer)
-        connection = database_connection_or_400(data["connection_id"])
+        connection = (
+            database_connection_or_400(data["connection_id"]) if "connection_id" in data else None
+        )
         job = users_export_job_create(
             connection=connection,
             format=data["format"],

@@ -92,8 +92,7 @@ class UserRefreshTokensDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """Revoke every refresh token of the user."""
         user = user_or_404(id)
-        count = refresh_tokens_revoke(user=user, audit=self.door_audit)
-        self.audit("Delete user refresh tokens", user=user, refresh_tokens=count)
+        refresh_tokens_revoke(user=user, audit=self.door_audit)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -130,5 +129,4 @@ class RefreshTokenDeleteApi(ManagementApi):
             audit=self.door_audit,
             description="Revoke refresh token",
         )
-        self.audit("Delete refresh token", user=token.user, refresh_token_id=token.id)
         return Response(status=status.HTTP_202_ACCEPTED)

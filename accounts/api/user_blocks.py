@@ -75,13 +75,12 @@ class UserBlocksDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """Remove every brute-force block of the user (not the user's ``blocked`` flag)."""
         user = user_or_404(id)
-        count = login_blocks_release(
+        login_blocks_release(
             blocks=login_blocks_of_user(user=user),
             door="api",
             application=self.client.application,
             request=self.django_request,
         )
-        self.audit("Delete user blocks", user=user, released=count)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,11 +119,10 @@ class UserBlocksByIdentifierDeleteApi(ManagementApi):
     def delete(self, request: Request) -> Response:
         """Remove every brute-force block of whoever logs in with this email."""
         query = self.query()
-        count = login_blocks_release(
+        login_blocks_release(
             blocks=_of_identifier(query["identifier"]),
             door="api",
             application=self.client.application,
             request=self.django_request,
         )
-        self.audit("Delete user blocks by identifier", released=count)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -232,10 +232,13 @@ class UserUpdateApi(ManagementApi):
                 f"The user does not have an identity in the connection {connection}",
                 ErrorCode.INEXISTENT_CONNECTION,
             )
-        data.pop("verify_email", None)
+        # As in Auth0: with a new email, true sends the verify_email email to it.
+        verify_email = bool(data.pop("verify_email", False))
         data.pop("client_id", None)
         try:
-            user = user_update(user=user, changes=data, audit=self.door_audit)
+            user = user_update(
+                user=user, changes=data, audit=self.door_audit, verify_email=verify_email
+            )
         except PasswordChangeError as exc:
             raise password_error(exc) from exc
         except UserAlreadyExists as exc:
@@ -302,6 +305,5 @@ class UserSessionsDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """End every session of the user; they must sign in again everywhere."""
         user = user_or_404(id)
-        count = sessions_expire(user=user, audit=self.door_audit)
-        self.audit("Delete user sessions", user=user, sessions=count)
+        sessions_expire(user=user, audit=self.door_audit)
         return Response(status=status.HTTP_202_ACCEPTED)

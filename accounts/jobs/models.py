@@ -31,7 +31,10 @@ class Job(models.Model):
     id = models.CharField(primary_key=True, max_length=24, default=new_job_id, editable=False)
     type = models.CharField(max_length=24, choices=JobType.choices)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="jobs")
+    # None: an export of every tenant connection's users (Auth0's export without connection_id).
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+    )
     application = models.ForeignKey(
         Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )

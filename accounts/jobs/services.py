@@ -13,18 +13,21 @@ import gzip
 import io
 import json
 import logging
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.events import log_event
 from accounts.imports import ImportRefused, users_import
 from accounts.jobs.models import Job, JobStatus, JobType
 from accounts.jobs.tasks import job_run_task
 from accounts.models import Application, Connection, LogType, User, email_key
+from accounts.selectors import tenant_users
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +91,13 @@ def users_import_job_create(
 @transaction.atomic
 def users_export_job_create(
     *,
-    connection: Connection,
+    connection: Connection | None,
     format: str,
     fields: list[dict[str, str]],
     limit: int | None,
     application: Application | None,
 ) -> Job:
-    """A pending export job, queued for the worker."""
+    """A pending export job, queued for the worker (``connection`` None: every connection)."""
     job = Job.objects.create(
         type=JobType.USERS_EXPORT,
         connection=connection,
@@ -144,6 +147,8 @@ def _import_run(job: Job) -> None:
     if not isinstance(entries, list):
         return _failed(job, "The file must hold a JSON array of users.")
     upsert = bool(job.options.get("upsert"))
+    connection = job.connection
+    assert connection is not None  # an import always names its connection
     failed: dict[int, list[dict[str, str]]] = {}
     if not upsert:
         keys = {
@@ -151,7 +156,7 @@ def _import_run(job: Job) -> None:
             for index, entry in enumerate(entries)
             if isinstance(entry, dict) and isinstance(entry.get("email"), str)
         }
-        taken = User.objects.filter(connection=job.connection, email_key__in=keys)
+        taken = User.objects.filter(connection=connection, email_key__in=keys)
         for key in taken.values_list("email_key", flat=True):
             failed[keys[key]] = [_error("DUPLICATED_USER", DUPLICATED)]
     # Each pass takes out the entries users_import refused; one refusal can reveal another
@@ -160,7 +165,7 @@ def _import_run(job: Job) -> None:
         remaining = [index for index in range(len(entries)) if index not in failed]
         try:
             result = users_import(
-                connection=job.connection,
+                connection=connection,
                 entries=[entries[index] for index in remaining],
                 upsert=upsert,
                 application=job.application,
@@ -204,6 +209,22 @@ def _without_secrets(entry: Any) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if key not in SECRET_KEYS}
 
 
+def exports_purge(*, retention_hours: int | None = None) -> int:
+    """Delete the files of exports finished longer ago than ``REKEY_TASK_RETENTION_HOURS``
+    (they hold the users' personal data); their jobs stay, without a file. Returns how many."""
+    hours = settings.REKEY_TASK_RETENTION_HOURS if retention_hours is None else retention_hours
+    stale = Job.objects.filter(
+        type=JobType.USERS_EXPORT,
+        updated_at__lt=timezone.now() - timedelta(hours=hours),
+    ).exclude(result_file="")
+    count = 0
+    for job in stale:
+        export_path(job).unlink(missing_ok=True)
+        Job.objects.filter(pk=job.pk).update(result_file="")
+        count += 1
+    return count
+
+
 def export_path(job: Job) -> Path:
     """Where the export's file is (the name is the job's, never a caller's)."""
     return Path(settings.VAR_DIR) / "exports" / job.result_file
@@ -214,7 +235,11 @@ def _export_run(job: Job) -> None:
 
     fields = job.options.get("fields") or [{"name": name} for name in DEFAULT_EXPORT_FIELDS]
     fields = [f for f in fields if f["name"] not in SECRET_KEYS]
-    users = User.objects.filter(connection=job.connection).order_by("created_at", "id")
+    users = (
+        User.objects.filter(connection=job.connection)
+        if job.connection is not None
+        else tenant_users()
+    ).order_by("created_at", "id")
     if limit := job.options.get("limit"):
         users = users[:limit]
     csv_format = job.options.get("format") == "csv"
@@ -242,8 +267,8 @@ def _export_run(job: Job) -> None:
         type=LogType.SUCCESS_API_OPERATION,
         description="Bulk user export",
         application=job.application,
-        connection_name=job.connection.name,
-        connection_id=job.connection_id,
+        connection_name=job.connection.name if job.connection is not None else "",
+        connection_id=job.connection_id or "",
         details={"exported": count, "door": "job", "job_id": job.id},
     )
 

@@ -334,7 +334,8 @@ class PasswordGrant(ResourceOwnerPasswordCredentialsGrant):
         pair: dict[str, Any] = {"ip": ip, "identifier": username, "connection": name}
         if bruteforce.login_blocked(**pair):
             raise TooManyAttempts()
-        user = authenticate(http_request, email=username, password=password, connection=name)
+        # The connection read above, not read again by the backend.
+        user = authenticate(http_request, email=username, password=password, connection=connection)
         if user is None:
             known = user_by_email(connection=connection, email=username)
             log_event(

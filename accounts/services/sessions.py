@@ -30,13 +30,18 @@ def sessions_delete(user: User, keep: str | None = None) -> int:
     return len(keys)
 
 
+def sessions_end(user: User) -> tuple[int, int]:
+    """End every session and token of the user, unlogged (the caller logs its own action);
+    returns how many sessions and refresh tokens ended."""
+    user.security_stamp = secrets.token_hex(16)
+    user.save(update_fields=["security_stamp", "updated_at"])
+    return sessions_delete(user), user_tokens_end(user)
+
+
 def sessions_expire(*, user: User, audit: Audit) -> int:
     """End every session and token of the user (force sign-in); returns how many sessions."""
     with transaction.atomic():
-        user.security_stamp = secrets.token_hex(16)
-        user.save(update_fields=["security_stamp", "updated_at"])
-        count = sessions_delete(user)
-        tokens = user_tokens_end(user)
+        count, tokens = sessions_end(user)
         log_event(
             type=LogType.FORCED_SIGN_IN,
             description="All sessions and tokens revoked",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -25,7 +24,7 @@ from accounts.services.passwords import (
     PasswordPolicyError,
     password_set,
 )
-from accounts.services.sessions import sessions_expire
+from accounts.services.sessions import sessions_end
 
 # Sent inside the transaction that changes a user's email or blocks them: whatever was handed
 # to the old address or the unblocked user (reset links) must die. Receivers: tickets.
@@ -35,23 +34,28 @@ verification_email_requested = Signal()  # kwargs: user, application, audit
 
 
 def user_block_set(*, user: User, blocked: bool, audit: Audit) -> None:
-    """Block or unblock a user; blocking also ends their sessions."""
+    """Block or unblock a user; blocking also ends their sessions and tokens. Logs one row."""
     with transaction.atomic():
-        user.blocked = blocked
-        user.save(update_fields=["blocked", "updated_at"])
-        if blocked:
-            # Revoked for good: unblocking later does not bring the old links back.
-            user_access_revoked.send(sender=User, user=user, why="blocked")
+        ended = _user_block_write(user=user, blocked=blocked)
         log_event(
             type=LogType.SUCCESS_API_OPERATION,
             description="Block user" if blocked else "Unblock user",
             user=user,
-            details={"blocked": blocked},
+            details={"blocked": blocked, **ended},
             **audit.log_fields(),
         )
-    if blocked:
-        # The block's reason is logged on the block's row, not again on the sign-out's.
-        sessions_expire(user=user, audit=replace(audit, reason=""))
+
+
+def _user_block_write(*, user: User, blocked: bool) -> dict[str, int]:
+    """The block itself, unlogged; returns what blocking ended (sessions, refresh tokens)."""
+    user.blocked = blocked
+    user.save(update_fields=["blocked", "updated_at"])
+    if not blocked:
+        return {}
+    # Revoked for good: unblocking later does not bring the old links back.
+    user_access_revoked.send(sender=User, user=user, why="blocked")
+    sessions, tokens = sessions_end(user)
+    return {"sessions": sessions, "refresh_tokens": tokens}
 
 
 class UserAlreadyExists(Exception):
@@ -147,11 +151,14 @@ def user_create(
     return user
 
 
-def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
+def user_update(
+    *, user: User, changes: dict[str, Any], audit: Audit, verify_email: bool = False
+) -> User:
     """Update a user as Auth0's PATCH does; a ``password`` goes through ``password_set``.
 
     The password is set first: when the policy refuses it, nothing else changes. Logs one
-    ``sapi`` naming the fields changed (never their values).
+    ``sapi`` naming the fields changed (never their values). ``verify_email`` with a new email
+    sends the verify_email email to it, as Auth0 does (through tickets' receiver).
     """
 
     changes = dict(changes)
@@ -189,21 +196,29 @@ def user_update(*, user: User, changes: dict[str, Any], audit: Audit) -> User:
             if "email" in fields:
                 # A link mailed to the old address must not outlive the change.
                 user_access_revoked.send(sender=User, user=user, why="email_changed")
+                if verify_email:
+                    verification_email_requested.send(
+                        sender=User, user=user, application=audit.application, audit=audit
+                    )
+            # A change of block state is named on the row with what blocking ended (webhooks
+            # read user.blocked and user.signed_out from it).
+            block: dict[str, Any] = {}
             if blocked is not None and blocked != user.blocked:
-                user_block_set(user=user, blocked=blocked, audit=audit)
+                block = {"blocked": blocked, **_user_block_write(user=user, blocked=blocked)}
             log_event(
                 type=LogType.SUCCESS_API_OPERATION,
                 description="Update a User",
                 user=user,
                 **audit.log_fields(),
                 details={
+                    **block,
                     "fields": sorted(
                         {
                             *fields,
                             *(["password"] if password is not None else []),
                             *(["blocked"] if blocked is not None else []),
                         }
-                    )
+                    ),
                 },
             )
     except IntegrityError as exc:

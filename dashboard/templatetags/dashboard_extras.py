@@ -35,6 +35,13 @@ def email_wrap(value: str) -> SafeString:
     return SafeString(f'<span class="email-wrap">{text}</span>')
 
 
+@register.filter
+def ip_wrap(value: str) -> SafeString:
+    """An IP address: an IPv6 one may wrap after a colon; an IPv4 one never wraps."""
+    text = str(escape(value or ""))
+    return SafeString(text.replace(":", ":<wbr>"))
+
+
 @register.simple_tag
 def bar_chart(
     points: list, label_format: str, failure: bool = False, key: str = "", suffix: str = ""

@@ -7,15 +7,19 @@ import csv
 import gzip
 import io
 import json
+from datetime import timedelta
 
 import bcrypt
 import pytest
+import time_machine
 from django.contrib.auth.hashers import check_password
 from django.test import Client
+from django.utils import timezone
 
 from accounts.jobs.models import Job
 from accounts.models import LogEvent, User
-from tests.factories import SocialConnectionFactory, UserFactory
+from accounts.sweeps import sweep_once
+from tests.factories import ConnectionFactory, SocialConnectionFactory, StaffFactory, UserFactory
 from tests.management_api import ApiClient, error
 
 pytestmark = pytest.mark.django_db
@@ -333,6 +337,50 @@ def test_a_json_export_is_one_user_a_line_without_hashes(
     assert rows[0]["name"] == "Ann"
     assert all("password" not in line and "$argon2" not in line for line in lines)
     assert (tmp_path / "exports" / f"{job_id}.json.gz").is_file()
+
+
+def test_an_export_without_connection_id_takes_every_connection(
+    api, connection, exported_users, worker, settings, tmp_path
+):
+    # Auth0: connection_id is optional; without it the job exports the tenant's users.
+    settings.VAR_DIR = tmp_path
+    other = UserFactory(connection=ConnectionFactory(name="Other-DB"), email="c@example.com")
+    StaffFactory(email="staff@example.com")  # the staff realm is never exported
+
+    response = api.post("/api/v2/jobs/users-exports", {"format": "json"})
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body == {
+        "status": "pending",
+        "type": "users_export",
+        "created_at": body["created_at"],
+        "id": body["id"],
+        "format": "json",
+    }
+    worker()
+    job = api.get(f"/api/v2/jobs/{body['id']}").json()
+    assert job["status"] == "completed" and "connection_id" not in job
+    rows = [json.loads(line) for line in export_file(api, body["id"]).decode().splitlines()]
+    assert sorted(row["email"] for row in rows) == ["a@example.com", "b@example.com", other.email]
+
+
+def test_an_export_file_is_purged_after_the_retention(
+    api, connection, exported_users, worker, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    job_id = api.post("/api/v2/jobs/users-exports", {"connection_id": connection.id}).json()["id"]
+    worker()
+    path = tmp_path / "exports" / f"{job_id}.json.gz"
+    assert path.is_file()
+
+    assert sweep_once(purge=True)["purged_exports"] == 0  # still within its retention
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
+        assert sweep_once(purge=True)["purged_exports"] == 1
+
+    assert not path.exists()
+    assert api.get(f"/api/v2/jobs/{job_id}/file").status_code == 404
+    assert api.get(f"/api/v2/jobs/{job_id}").json()["status"] == "completed"
 
 
 def test_a_csv_export_has_the_fields_asked_renamed(api, connection, exported_users, worker):

@@ -247,3 +247,28 @@ def test_anymail_backends_get_the_providers_credentials(db):
     assert isinstance(mailgun, MailgunBackend)
     assert (mailgun.api_key, mailgun.sender_domain) == ("mg-k", "mg.acme.example")
     assert mailgun.api_url.startswith("https://api.eu.mailgun.net/v3")
+
+
+def test_an_amazon_ses_provider_builds_its_client_from_the_credentials(db):
+    # boto3 comes with the project (django-anymail[amazon-ses]); no request leaves the machine.
+    from anymail.backends.amazon_ses import EmailBackend as SesBackend
+
+    from emails.provider import email_provider_set
+
+    EmailProvider.objects.all().delete()
+    provider = email_provider_set(
+        name="ses",
+        credentials={
+            "accessKeyId": "AKIAEXAMPLE",
+            "secretAccessKey": "s3cr3t",
+            "region": "eu-west-1",
+        },
+    )
+    backend = provider_backend(provider)
+
+    assert isinstance(backend, SesBackend)
+    assert backend.open() is True  # makes the boto3 client, offline
+    assert backend.client.meta.region_name == "eu-west-1"
+    credentials = backend.client._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key) == ("AKIAEXAMPLE", "s3cr3t")
+    backend.close()

@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import LogEvent, RefreshToken
 from accounts.tokens import jwks
@@ -21,6 +23,10 @@ from tests.oidc.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+# Queries of one password-realm login (client, connection, user, block check, writes).
+QUERY_CEILING = 6
 
 
 @pytest.fixture
@@ -373,3 +379,28 @@ def test_the_login_page_lets_its_form_redirect_to_the_allowed_callback_only(clie
 
     assert "form-action 'self' http://localhost:3000" in page["Content-Security-Policy"]
     assert "localhost:3000" not in plain["Content-Security-Policy"]
+
+
+def test_a_password_realm_login_reads_the_connection_once_and_keeps_to_its_queries(
+    client, connection, user
+):
+    app, secret = confidential(connection)
+    body = {
+        "grant_type": PASSWORD_REALM,
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "username": "ada@example.com",
+        "password": DEFAULT_PASSWORD,
+        "realm": connection.name,
+        "scope": "openid email",
+    }
+    assert _post(client, "/oauth/token", body, "application/json").status_code == 200
+
+    with CaptureQueriesContext(db_connection) as queries:
+        response = _post(client, "/oauth/token", body, "application/json")
+
+    assert response.status_code == 200, response.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "accounts_connection"' in s for s in sql) == 1, sql
+    # A ceiling, so that the login's cost does not creep up unnoticed (issue 14's benchmark).
+    assert len(sql) <= QUERY_CEILING, sql

@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.jobs.models import Job
-from accounts.models import LogEvent, User
+from accounts.models import LogEvent, LogType, User
 from emails.models import EmailDelivery, InboxMessage
 from tests.factories import UserFactory
 from tests.management_api import error
@@ -275,6 +275,55 @@ def test_create_with_verify_email_sends_the_email(api, connection):
     delivery = EmailDelivery.objects.get()
     assert delivery.template_name == "verify_email"
     assert delivery.user == User.objects.get(email="made@example.com")
+
+
+def test_create_with_verify_email_logs_the_callers_address_and_agent(api, connection):
+    body = {
+        "connection": connection.name,
+        "email": "made@example.com",
+        "password": "Granite-Orbit-73!",
+        "verify_email": True,
+    }
+
+    response = api.post(
+        "/api/v2/users", body, REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="acme-migrator/2.1"
+    )
+
+    assert response.status_code == 201
+    sent = LogEvent.objects.get(type=LogType.SUCCESS_VERIFICATION_EMAIL_REQUEST)
+    assert (sent.ip, sent.user_agent) == ("203.0.113.7", "acme-migrator/2.1")
+
+
+def test_patch_with_a_new_email_and_verify_email_sends_it_to_the_new_address(api, connection):
+    user = UserFactory(connection=connection, email="old@example.com", email_verified=True)
+
+    response = api.patch(
+        f"/api/v2/users/{user.user_id}", {"email": "new@example.com", "verify_email": True}
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["email"], response.json()["email_verified"]) == (
+        "new@example.com",
+        False,
+    )
+    delivery = EmailDelivery.objects.get()
+    assert (delivery.template_name, delivery.to) == ("verify_email", "new@example.com")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "new@example.com", "verify_email": False},
+        {"email": "new@example.com"},
+        {"name": "Ada", "verify_email": True},  # no new email: nothing to verify
+    ],
+)
+def test_patch_sends_no_verification_otherwise(api, connection, body):
+    user = UserFactory(connection=connection, email="old@example.com")
+
+    assert api.patch(f"/api/v2/users/{user.user_id}", body).status_code == 200
+
+    assert not EmailDelivery.objects.exists()
 
 
 @pytest.mark.parametrize("flag", [{"verify_email": False}, {}])

@@ -17,7 +17,7 @@ from accounts.models import STAFF_CONNECTION_NAME, Connection, LogEvent, LogType
 from accounts.services import Audit, Door, PasswordChangeError, password_set
 from accounts.services.sessions import sessions_expire
 from accounts.services.users import user_block_set
-from emails.management.commands.rekey_sweep import sweep_once
+from accounts.sweeps import sweep_once
 from tests.factories import UserFactory
 from tests.webhooks.receiver import Receiver
 from tickets.requests import reset_request_check

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.events import log_event
 from accounts.models import STAFF_CONNECTION_NAME, LogEvent, LogType
-from emails.management.commands.rekey_sweep import sweep_once
+from accounts.sweeps import sweep_once
 from tests.management_api import error
 from tests.webhooks.receiver import Receiver
 from webhooks.models import LogStream, LogStreamAttempt, LogStreamStatus

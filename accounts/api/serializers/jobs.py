@@ -25,7 +25,8 @@ class ExportFieldSerializer(serializers.Serializer):
 
 
 class UsersExportJobInputSerializer(StrictInputSerializer):
-    connection_id = serializers.CharField(max_length=64)
+    # Without it, the users of every connection are exported, as Auth0 does.
+    connection_id = serializers.CharField(max_length=64, required=False)
     format = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
     limit = serializers.IntegerField(required=False, min_value=1)
     fields = ExportFieldSerializer(many=True, required=False)  # type: ignore[assignment]
@@ -45,7 +46,7 @@ class JobSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=JobType.choices)
     created_at = Auth0DateTimeField()
     id = serializers.CharField()
-    connection_id = serializers.CharField()
+    connection_id = serializers.CharField(required=False)
     connection = serializers.CharField(required=False)
     external_id = serializers.CharField(required=False)
     summary = JobSummarySerializer(required=False)
@@ -76,8 +77,9 @@ def job_data(job: Job, *, full: bool = True) -> dict[str, Any]:
         "type": job.type,
         "created_at": Auth0DateTimeField().to_representation(job.created_at),
         "id": job.id,
-        "connection_id": job.connection_id,
     }
+    if job.connection_id:  # absent for an export of every connection, as in Auth0's answer
+        data["connection_id"] = job.connection_id
     if job.external_id:
         data["external_id"] = job.external_id
     if job.type == JobType.USERS_EXPORT:
@@ -88,7 +90,8 @@ def job_data(job: Job, *, full: bool = True) -> dict[str, Any]:
             data["fields"] = job.options["fields"]
     if not full:
         return data
-    data["connection"] = job.connection.name
+    if job.connection is not None:
+        data["connection"] = job.connection.name
     if job.status == JobStatus.FAILED and job.status_details:
         data["status_details"] = job.status_details
     if job.summary is not None and job.type == JobType.USERS_IMPORT:

@@ -11,31 +11,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from emails.delivery import outbox_sweep
-from emails.queue import tasks_in_database, tasks_purge, tasks_stalled_requeue
+from emails.queue import tasks_in_database
 from emails.resilience import infrastructure_down
-from tickets.requests import reset_requests_sweep
-from tickets.services import tickets_purge
-from webhooks.services import deliveries_sweep
-from webhooks.streams import log_streams_wake
+from accounts.sweeps import sweep_once
 
 logger = logging.getLogger(__name__)
-
-
-def sweep_once(*, purge: bool) -> dict[str, Any]:
-    """One pass: stalled tasks, lost requests, stalled or lost email and webhook deliveries,
-    log streams with events waiting, and (when ``purge``) old data."""
-    result: dict[str, Any] = {
-        "tasks": tasks_stalled_requeue(),
-        "requests": reset_requests_sweep(),
-        "outbox": outbox_sweep(),
-        "webhooks": deliveries_sweep(),
-        "log_streams": log_streams_wake(),
-    }
-    if purge:
-        result["purged_tasks"] = tasks_purge()
-        result["purged_tickets"] = tickets_purge()
-    return result
 
 
 class Command(BaseCommand):
