@@ -88,7 +88,9 @@ class AccountView(View):
             return self._render(request, AccountPasswordForm(), pending=device)
         if action == "totp-confirm":
             codes = authenticator_enrol_confirm(
-                user=self.user, token=request.POST.get("token", "").strip(), request=request
+                user=self.user,
+                token=request.POST.get("token", "").strip(),
+                audit=Audit.of(request, door=Door.ACCOUNT, actor=self.user),
             )
             if codes is None:
                 pending = TOTPDevice.objects.filter(user=self.user, confirmed=False).first()
@@ -127,7 +129,9 @@ class AccountView(View):
                 request=request,
                 details={"door": str(Door.ACCOUNT)},
             )
-            if bruteforce.login_failure_record(**pair, user=user, request=request):
+            if bruteforce.login_failure_record(
+                **pair, user=user, audit=Audit.of(request, door=Door.ACCOUNT, actor=user)
+            ):
                 form.add_error(None, BLOCKED_MESSAGE)
                 return self._render(request, form, status=429)
             form.add_error("current_password", _("That is not your current password."))

@@ -24,6 +24,8 @@ class Door(StrEnum):
     ACCOUNT = "account"  # the user's own change, with their current password
     COMMAND = "command"
     IMPORT = "import"
+    UNBLOCK_LINK = "unblock_link"  # the link a brute-force block mails to the account's owner
+    LOGIN = "login"  # a sign-in: the hosted login page or the token endpoint
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ from django.dispatch import Signal
 from django.http import HttpRequest
 
 from accounts import ratelimit
+from accounts.audit import Audit, Door
 from accounts.events import log_event
-from accounts.models import Application, LoginBlock, LogType, User, email_key
+from accounts.models import LoginBlock, LogType, User, email_key
 
 # Sent once when a pair of an existing account is blocked. kwargs: user, block, token (the
 # unblock link's token, in clear only here: the row holds its hash).
@@ -71,10 +72,12 @@ def login_failure_record(
     identifier: str,
     connection: str,
     user: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
+    audit: Audit | None = None,
 ) -> bool:
-    """Count a failed login of the pair; at the threshold block it. True when it is blocked."""
+    """Count a failed login of the pair; at the threshold block it. True when it is blocked.
+
+    ``audit``: the sign-in's (its application, address and agent) for the block's log row.
+    """
     if not _enabled() or not ip:
         return False
     key = _counter_key(ip=ip, identifier=identifier, connection=connection)
@@ -92,8 +95,7 @@ def login_failure_record(
             identifier=identifier,
             connection=connection,
             user=user,
-            application=application,
-            request=request,
+            audit=audit or Audit(door=Door.LOGIN),
         )
     return True
 
@@ -110,8 +112,7 @@ def _block(
     identifier: str,
     connection: str,
     user: User | None,
-    application: Application | None,
-    request: HttpRequest | None,
+    audit: Audit,
 ) -> None:
     token = secrets.token_urlsafe(32)
     block = None
@@ -132,9 +133,7 @@ def _block(
         user=user,
         user_name=identifier,
         connection_name=connection,
-        application=application,
-        request=request,
-        ip=ip,
+        **{**audit.log_fields(), "ip": ip},  # the blocked pair's address, whoever asks
     )
     # One email an hour per user (a botnet blocking pair after pair must not flood the inbox);
     # the newest link releases every block of the user, so no block is left without a way out.
@@ -176,15 +175,13 @@ def login_block_by_token(*, token: str) -> LoginBlock | None:
 
 
 def login_blocks_release(
-    *,
-    blocks: QuerySet[LoginBlock],
-    door: str,
-    actor: User | None = None,
-    application: Application | None = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
+    *, blocks: QuerySet[LoginBlock], audit: Audit, door_detail: str = ""
 ) -> int:
-    """Remove these blocks (and their failure counts); log ``ublkdu`` for each. How many went."""
+    """Remove these blocks (and their failure counts); log ``ublkdu`` for each. How many went.
+
+    ``door_detail`` names the door on the rows when it says more than ``audit.door`` (a
+    password change's release says which door changed the password).
+    """
     released = 0
     for block in blocks.select_related("user", "user__connection"):
         # A conditional delete: of two releases at once, only one counts and logs.
@@ -199,11 +196,8 @@ def login_blocks_release(
             type=LogType.BLOCK_RELEASED,
             description="Brute-force block released",
             user=block.user,
-            actor=actor,
-            application=application,
-            request=request,
-            details={"door": door, "blocked_ip": block.ip},
-            reason=reason,
+            details={"door": door_detail or str(audit.door), "blocked_ip": block.ip},
+            **audit.log_fields(),
         )
     return released
 
@@ -218,21 +212,21 @@ def login_block_release_by_token(*, token: str, request: HttpRequest | None = No
     if block is None:
         return False
     # The link's own row first (a conditional delete): of two clicks at once, one releases.
-    released = login_blocks_release(
-        blocks=LoginBlock.objects.filter(pk=block.pk), door="unblock_link", request=request
-    )
+    audit = Audit.of(request, door=Door.UNBLOCK_LINK)
+    released = login_blocks_release(blocks=LoginBlock.objects.filter(pk=block.pk), audit=audit)
     if released != 1:
         return False
-    login_blocks_release(
-        blocks=login_blocks_of_user(user=block.user), door="unblock_link", request=request
-    )
+    login_blocks_release(blocks=login_blocks_of_user(user=block.user), audit=audit)
     return True
 
 
 def _release_on_password_change(sender: object, user: User, **kwargs: object) -> None:
     # As Auth0 does: a new password ends the reason for the block (guesses of the old one).
+    door = str(kwargs.get("door", ""))
     login_blocks_release(
-        blocks=login_blocks_of_user(user=user), door=f"password_change:{kwargs.get('door', '')}"
+        blocks=login_blocks_of_user(user=user),
+        audit=Audit(door=Door(door) if door in set(Door) else Door.COMMAND),
+        door_detail=f"password_change:{door}",
     )
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import bruteforce, ratelimit
+from accounts.audit import Audit, Door
 from accounts.events import log_event, log_event_counted, rate_limited
 from accounts.forms import LoginForm
 from accounts.models import Application, LogType, User, email_key
@@ -125,7 +126,9 @@ class LoginView(View):
                 context = blocked_context(staff=bool(known and known.is_staff))
                 return render(request, "accounts/blocked.html", context, status=403)
             if bruteforce.login_failure_record(
-                **pair, user=known, application=application, request=request
+                **pair,
+                user=known,
+                audit=Audit.of(request, door=Door.LOGIN, application=application),
             ):
                 # This failure blocked the pair (logged limit_wc by the service).
                 form.add_error(None, BLOCKED_MESSAGE)

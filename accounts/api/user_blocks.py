@@ -75,12 +75,7 @@ class UserBlocksDeleteApi(ManagementApi):
     def delete(self, request: Request, id: str) -> Response:
         """Remove every brute-force block of the user (not the user's ``blocked`` flag)."""
         user = user_or_404(id)
-        login_blocks_release(
-            blocks=login_blocks_of_user(user=user),
-            door="api",
-            application=self.client.application,
-            request=self.django_request,
-        )
+        login_blocks_release(blocks=login_blocks_of_user(user=user), audit=self.door_audit)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,10 +114,5 @@ class UserBlocksByIdentifierDeleteApi(ManagementApi):
     def delete(self, request: Request) -> Response:
         """Remove every brute-force block of whoever logs in with this email."""
         query = self.query()
-        login_blocks_release(
-            blocks=_of_identifier(query["identifier"]),
-            door="api",
-            application=self.client.application,
-            request=self.django_request,
-        )
+        login_blocks_release(blocks=_of_identifier(query["identifier"]), audit=self.door_audit)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -350,7 +350,9 @@ class PasswordGrant(ResourceOwnerPasswordCredentialsGrant):
             )
             request.logged = True
             if bruteforce.login_failure_record(
-                **pair, user=known, application=application, request=http_request
+                **pair,
+                user=known,
+                audit=Audit.of(http_request, door=Door.LOGIN, application=application),
             ):
                 raise TooManyAttempts()
             raise WrongCredentials()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
-from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,9 +28,7 @@ def authenticator_enrol_start(*, user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
 
-def authenticator_enrol_confirm(
-    *, user: User, token: str, request: HttpRequest | None = None
-) -> list[str] | None:
+def authenticator_enrol_confirm(*, user: User, token: str, audit: Audit) -> list[str] | None:
     """Confirm the pending device with a current code; returns the recovery codes (shown once).
 
     None when the code is wrong or there is no pending device. Logged ``gd_enrollment_complete``.
@@ -51,14 +48,13 @@ def authenticator_enrol_confirm(
             type=LogType.MFA_ENROLLED,
             description="Authenticator enrolled",
             user=user,
-            actor=user,
-            request=request,
             details={"authenticator": "otp", "recovery_codes": RECOVERY_CODES},
+            **audit.log_fields(),
         )
     return codes
 
 
-def second_factor_verify(*, user: User, code: str, request: HttpRequest | None = None) -> bool:
+def second_factor_verify(*, user: User, code: str, audit: Audit) -> bool:
     """A current TOTP code, or an unused recovery code (spent here); logged either way."""
     code = "".join(code.split()).lower()
     if code.isdigit():
@@ -71,7 +67,7 @@ def second_factor_verify(*, user: User, code: str, request: HttpRequest | None =
                 type=LogType.MFA_SUCCEEDED,
                 description="Second factor accepted",
                 user=user,
-                request=request,
+                **audit.log_fields(),
             )
             return True
     elif code:
@@ -81,15 +77,15 @@ def second_factor_verify(*, user: User, code: str, request: HttpRequest | None =
                     type=LogType.MFA_RECOVERY_SUCCEEDED,
                     description="Recovery code used",
                     user=user,
-                    request=request,
                     details={"left": device.token_set.count()},
+                    **audit.log_fields(),
                 )
                 return True
     log_event(
         type=LogType.MFA_FAILED,
         description="Wrong second factor code",
         user=user,
-        request=request,
+        **audit.log_fields(),
     )
     return False
 

@@ -279,11 +279,7 @@ class LoginUnblockView(DangerActionView):
 
     def perform(self, form: Any, target: User) -> HttpResponse:
         count = login_blocks_release(
-            blocks=login_blocks_of_user(user=target),
-            door="dashboard",
-            actor=self.request.user,  # type: ignore[arg-type]
-            request=self.request,
-            reason=form.cleaned_data["reason"],
+            blocks=login_blocks_of_user(user=target), audit=self.audit(form)
         )
         return self.done(target, _("%(n)d blocked addresses released.") % {"n": count})
 

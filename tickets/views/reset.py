@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET
 
 from accounts import ratelimit
+from accounts.audit import Audit, Door
 from accounts.events import client_ip
 from accounts.policy import policy_failures_split, policy_refusal_text, policy_rules
 from accounts.selectors import (
@@ -129,7 +130,8 @@ class ResetMfaView(View):
         if not decision.allowed:
             return _too_many(request, decision)
         code = request.POST.get("code", "")[:64]
-        if not second_factor_verify(user=ticket.user, code=code, request=request):
+        audit = Audit.of(request, door=Door.RESET, application=ticket.application)
+        if not second_factor_verify(user=ticket.user, code=code, audit=audit):
             return _mfa_page(request, _("That code is not right."), status=400)
         response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
         response.set_cookie(
