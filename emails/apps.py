@@ -7,10 +7,10 @@ class EmailsConfig(AppConfig):
 
     def ready(self) -> None:
         # The unblock link of a blocked account; anymail's tracking signal.
+        from accounts.sweeps import purge_register, sweep_register
         from emails import receivers  # noqa: F401
         from emails.delivery import outbox_sweep
         from emails.queue import tasks_purge, tasks_stalled_requeue
-        from accounts.sweeps import purge_register, sweep_register
 
         sweep_register("tasks", tasks_stalled_requeue)
         sweep_register("outbox", outbox_sweep)

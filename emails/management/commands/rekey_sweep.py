@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from accounts.sweeps import sweep_once
 from emails.queue import tasks_in_database
 from emails.resilience import infrastructure_down
-from accounts.sweeps import sweep_once
 
 logger = logging.getLogger(__name__)
 
