@@ -114,10 +114,16 @@ def _failure(request: HttpRequest, error: TicketInvalid | None, status: int = 40
 
 def to_new_password(request: HttpRequest, token: str) -> HttpResponse:
     """On to the new-password page, the ticket's token kept sealed in the reset cookie."""
+    return to_new_password_with(request, RESET_COOKIE, {"token": token})
+
+
+def to_new_password_with(request: HttpRequest, cookie: str, value: dict[str, str]) -> HttpResponse:
+    """On to the new-password page, ``value`` kept sealed in ``cookie`` (a reset page's cookie:
+    scoped to the reset pages, short-lived, HTTP only)."""
     response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
     response.set_cookie(
-        RESET_COOKIE,
-        seal({"token": token}),
+        cookie,
+        seal(value),
         max_age=RESET_COOKIE_AGE,
         path=RESET_COOKIE_PATH,
         secure=settings.SESSION_COOKIE_SECURE,

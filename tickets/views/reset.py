@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from accounts.selectors import (
 )
 from accounts.services import PasswordChangeError
 from accounts.services.authenticators import has_authenticator, second_factor_verify
-from emails.sealing import SealBroken, seal, unseal
+from emails.sealing import SealBroken, unseal
 from tickets.forms import SetPasswordForm
 from tickets.models import PasswordChangeTicket
 from tickets.services import (
@@ -40,7 +39,6 @@ from tickets.services import (
 from tickets.views.common import (
     RESET_COOKIE,
     RESET_COOKIE_AGE,
-    RESET_COOKIE_PATH,
     RESET_MFA_COOKIE,
     _failure,
     _forget_reset,
@@ -48,6 +46,7 @@ from tickets.views.common import (
     _too_many,
     _with_params,
     to_new_password,
+    to_new_password_with,
 )
 
 
@@ -133,17 +132,7 @@ class ResetMfaView(View):
         audit = Audit.of(request, door=Door.RESET, application=ticket.application)
         if not second_factor_verify(user=ticket.user, code=code, audit=audit):
             return _mfa_page(request, _("That code is not right."), status=400)
-        response = redirect(reverse("tickets:reset-set") + _keep_params(request, "ui_locales"))
-        response.set_cookie(
-            RESET_MFA_COOKIE,
-            seal({"ticket": str(ticket.pk)}),
-            max_age=RESET_COOKIE_AGE,
-            path=RESET_COOKIE_PATH,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
+        return to_new_password_with(request, RESET_MFA_COOKIE, {"ticket": str(ticket.pk)})
 
 
 @method_decorator(
