@@ -108,9 +108,11 @@ class ResetRequest(models.Model):
 
     A broker's copy of a job can be lost with its worker: RQ takes a job off two queues with
     BLPOP, so a worker killed before it records the job leaves no trace of it. This row is the
-    request's durable copy: the worker deletes it in the transaction that does the request's
-    work (so a run again finds nothing to do), and the sweep wakes a row left past its lease.
-    With the database as the queue the task row itself is that copy, and none is written.
+    request's durable copy; the job in Redis only wakes a worker, which claims waiting rows as
+    a batch (``runs`` counted, ``woken_at`` starting its lease) and deletes each in the
+    transaction that does its work, so a run again finds nothing to do. The sweep wakes a
+    worker for rows left behind. With the database as the queue the task row itself is that
+    copy, and none is written.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -127,18 +129,6 @@ class ResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"reset request {self.pk}"
-
-    def payload(self) -> dict[str, str | None]:
-        """The task's keyword arguments."""
-        return {
-            "request_id": str(self.pk),
-            "email": self.email,
-            "connection_id": self.connection_id,
-            "client_id": self.client_id,
-            "ip": self.ip,
-            "agent": self.agent,
-            "language": self.language,
-        }
 
 
 class EmailVerificationTicket(models.Model):
