@@ -12,7 +12,8 @@ class AccountsConfig(AppConfig):
 
         connect_receivers()
         config_cache.connect_receivers()
-        from accounts.jobs.services import exports_purge
-        from accounts.sweeps import purge_register
+        from accounts.jobs.services import exports_purge, jobs_sweep
+        from accounts.sweeps import purge_register, sweep_register
 
+        sweep_register("jobs", jobs_sweep)
         purge_register("purged_exports", exports_purge)

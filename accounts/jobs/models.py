@@ -50,6 +50,8 @@ class Job(models.Model):
     status_details = models.CharField(max_length=500, blank=True)
     # The export's file name under REKEY_VAR_DIR/exports (never a path from outside).
     result_file = models.CharField(max_length=64, blank=True)
+    # Runs started by a worker: a job whose worker keeps dying is failed for good (jobs_sweep).
+    runs = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

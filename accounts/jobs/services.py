@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.events import log_event
@@ -59,7 +60,7 @@ def _enqueue(job_id: str) -> None:
 
 def _job_queue(job: Job) -> None:
     """Queue the job: in the same transaction when the queue is a table, after it otherwise."""
-    if str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+    if _tasks_in_database():
         _enqueue(job.id)
     else:
         transaction.on_commit(partial(_enqueue, job.id))
@@ -108,11 +109,22 @@ def users_export_job_create(
     return job
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.REKEY_TASK_LEASE_SECONDS)
+
+
 def job_run(*, job_id: str) -> str:
-    """Run the job unless it has ended; a run cut short (a killed worker) starts over."""
-    claimed = Job.objects.filter(
-        pk=job_id, status__in=[JobStatus.PENDING, JobStatus.PROCESSING]
-    ).update(status=JobStatus.PROCESSING)
+    """Run the job unless it has ended or another worker runs it; a run cut short (a killed
+    worker, its lease run out) starts over."""
+    now = timezone.now()
+    claimed = (
+        Job.objects.filter(pk=job_id)
+        .filter(
+            Q(status=JobStatus.PENDING)
+            | Q(status=JobStatus.PROCESSING, updated_at__lt=now - _lease())
+        )
+        .update(status=JobStatus.PROCESSING, runs=F("runs") + 1, updated_at=now)
+    )
     if not claimed:
         return "ended"
     job = Job.objects.select_related("connection", "application").get(pk=job_id)
@@ -131,6 +143,43 @@ def job_run(*, job_id: str) -> str:
         )
         return JobStatus.FAILED
     return job.status
+
+
+def jobs_sweep() -> dict[str, int]:
+    """Wake the jobs whose wake-up or worker was lost; fail those that keep losing their worker.
+
+    With a broker, a job's wake-up can be lost with a worker killed just after taking it (RQ's
+    BLPOP), and a worker killed mid-run leaves its job ``processing``: either, untouched for a
+    lease, is handed back (pending) and queued again; the run that claims it starts it over.
+    One that started ``REKEY_TASK_MAX_RUNS`` runs fails, its upload erased. With the
+    database as the queue its task row's own lease does this, and nothing is done here.
+    """
+    counts = {"woken": 0, "failed": 0}
+    if _tasks_in_database():
+        return counts
+    stale = Job.objects.filter(
+        status__in=[JobStatus.PENDING, JobStatus.PROCESSING],
+        updated_at__lt=timezone.now() - _lease(),
+    )
+    counts["failed"] = stale.filter(runs__gte=settings.REKEY_TASK_MAX_RUNS).update(
+        status=JobStatus.FAILED,
+        upload=None,
+        status_details="The job's worker stopped before it ended, too many times.",
+        updated_at=timezone.now(),
+    )
+    for job_id in list(stale.values_list("id", flat=True)[:100]):
+        # Handed back (pending) and touched, so that the next sweep waits a lease before
+        # waking it again; whichever run claims it first runs it.
+        Job.objects.filter(pk=job_id).update(status=JobStatus.PENDING, updated_at=timezone.now())
+        _enqueue(job_id)
+        counts["woken"] += 1
+    if any(counts.values()):
+        logger.warning("jobs sweep: %(woken)s jobs queued again, %(failed)s failed", counts)
+    return counts
+
+
+def _tasks_in_database() -> bool:
+    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db.")
 
 
 def _failed(job: Job, details: str) -> None:

@@ -18,6 +18,7 @@ def test_every_app_registered_its_passes_and_purges():
     assert set(sweep_once(purge=True)) == {
         "tasks",
         "outbox",
+        "jobs",
         "requests",
         "webhooks",
         "log_streams",
