@@ -167,6 +167,22 @@ def staff_cookie(base_url: str, email: str, password: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
+def api_token(base_url: str, m2m: dict[str, str]) -> str:
+    """A Management API token for the demo machine-to-machine client (all its scopes)."""
+    response = requests.post(
+        f"{base_url}/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": m2m["client_id"],
+            "client_secret": m2m["client_secret"],
+            "audience": "http://127.0.0.1:8000/api/v2/",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 def cursor(created_at: datetime, pk: int) -> str:
     # The dashboard's cursor format (dashboard.selectors): base64url JSON of the edge key.
     data = json.dumps({"k": [created_at.isoformat(), pk], "d": "n"}, separators=(",", ":"))
@@ -232,6 +248,40 @@ def main() -> dict[str, object]:
             home = [
                 ("activity home (10M log events)", lambda n: ("GET", "/dashboard/", None, headers))
             ]
+            # The Management API's Lucene q (issue 10), as the SDKs send it.
+            token = api_token(base_url, demo["m2m"])
+
+            def api(q_for):
+                def make(n: int):
+                    query = urlencode({"q": q_for(n), "per_page": 50, "search_engine": "v3"})
+                    auth = {"Authorization": f"Bearer {token}"}
+                    return ("GET", "/api/v2/users?" + query, None, auth)
+
+                return make
+
+            def email(i: int) -> str:
+                first, last = FIRST[i % len(FIRST)], LAST[i % len(LAST)]
+                return f"{first}.{last}{i}@example{i % 50}.com"
+
+            def name_phrase(n: int) -> str:
+                return f'name:"{rng.choice(FIRST)} {rng.choice(LAST)}"'
+
+            def or_not(n: int) -> str:
+                return f"(given_name:{rng.choice(FIRST)} OR given_name:Ben) AND NOT blocked:true"
+
+            api_scenarios = [
+                ("API q email exact", api(lambda n: f'email:"{email(rng.randrange(USERS))}"')),
+                ("API q email prefix", api(lambda n: f"email:{email(rng.randrange(USERS))[:9]}*")),
+                ("API q name phrase", api(name_phrase)),
+                ("API q family_name", api(lambda n: f"family_name:{rng.choice(LAST)}")),
+                ("API q logins_count range", api(lambda n: "logins_count:[10 TO 12]")),
+                ("API q OR, NOT", api(or_not)),
+                ("API q user_id", api(lambda n: f'user_id:"{ids[n % len(ids)]}"')),
+            ]
+            for name, make in api_scenarios:
+                _method, path, _body, auth = make(7)
+                answer = requests.get(base_url + path, headers=auth, timeout=120)
+                assert answer.status_code == 200 and answer.json(), (name, answer.text[:300])
             # Each search must find users: an empty page would be trivially fast.
             found = {}
             for name, make in scenarios:
@@ -249,7 +299,7 @@ def main() -> dict[str, object]:
             print(f"activity home, first view (fills 30 days of hours): {first_home:.2f} s")
             rows = [
                 load(name, base_url, make, total=TOTAL, concurrency=2, max_seconds=120).row()
-                for name, make in scenarios + home
+                for name, make in scenarios + home + api_scenarios
             ]
     print(f"users in the table: {total_users:,} (filled now in {filled:.0f} s)")
     print_table(rows)
